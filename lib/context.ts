@@ -1,0 +1,164 @@
+// The FC context of one request: common headers → typed object (FC 3.0 env vars as fallback), and the store that carries it.
+import { AsyncLocalStorage } from 'async_hooks';
+import type { IncomingHttpHeaders } from 'http';
+import type { Invocation } from './invocation';
+import { createLogger, type FcLogger } from './logging/logger';
+import { rememberSecret } from './logging/redact';
+
+export interface FcCredentials {
+  accessKeyId: string | undefined;
+  accessKeySecret: string | undefined;
+  securityToken: string | undefined;
+}
+
+export interface FcFunctionInfo {
+  name: string | undefined;
+  handler: string | undefined;
+  /** Memory size in MB. */
+  memory: number | undefined;
+  initializer: string | undefined;
+  /** Initializer timeout in seconds. */
+  initializationTimeout: number | undefined;
+  preStopHandler: string | undefined;
+  preFreezeHandler: string | undefined;
+}
+
+export interface FcServiceInfo {
+  name: string | undefined;
+  logProject: string | undefined;
+  logStore: string | undefined;
+  qualifier: string | undefined;
+  versionId: string | undefined;
+}
+
+/** The context of FC's classic Node.js runtime, so that old handlers port unchanged. */
+export interface FcContext {
+  requestId: string;
+  /** `/invoke`, `/http-invoke`, `/initialize`, `/pre-freeze` or `/pre-stop`. */
+  controlPath: string;
+  credentials: FcCredentials;
+  function: FcFunctionInfo;
+  service: FcServiceInfo;
+  region: string | undefined;
+  accountId: string | undefined;
+  instanceId: string | undefined;
+  /** The `x-fc-base-path` prefix the request came with, for building links. */
+  basePath: string | undefined;
+  logger: FcLogger;
+}
+
+/** What the FC 3.0 environment says, read once per fcRuntime() so requests do not touch process.env. */
+export interface EnvContext {
+  functionName: string | undefined;
+  handler: string | undefined;
+  memory: number | undefined;
+  region: string | undefined;
+  accountId: string | undefined;
+  instanceId: string | undefined;
+  credentials: FcCredentials;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvContext {
+  const credentials = {
+    accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
+    accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+    securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN,
+  };
+  rememberSecret(credentials.accessKeySecret);
+  rememberSecret(credentials.securityToken);
+  return {
+    functionName: env.FC_FUNCTION_NAME,
+    handler: env.FC_FUNCTION_HANDLER,
+    memory: toNumber(env.FC_FUNCTION_MEMORY_SIZE),
+    region: env.FC_REGION,
+    accountId: env.FC_ACCOUNT_ID,
+    instanceId: env.FC_INSTANCE_ID,
+    credentials,
+  };
+}
+
+/** A header's value, or undefined; only set-cookie is ever an array, and FC sends none. */
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function toNumber(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : undefined;
+}
+
+class Context implements FcContext {
+  requestId: string;
+  controlPath: string;
+  credentials: FcCredentials;
+  function: FcFunctionInfo;
+  service: FcServiceInfo;
+  region: string | undefined;
+  accountId: string | undefined;
+  instanceId: string | undefined;
+  basePath: string | undefined;
+  #invocation: Invocation;
+  #logger: FcLogger | undefined;
+
+  constructor(headers: IncomingHttpHeaders, requestId: string, controlPath: string, env: EnvContext, invocation: Invocation) {
+    this.requestId = requestId;
+    this.controlPath = controlPath;
+    const accessKeyId = header(headers, 'x-fc-access-key-id');
+    const accessKeySecret = header(headers, 'x-fc-access-key-secret');
+    const securityToken = header(headers, 'x-fc-security-token');
+    // Credentials are a set: a key id from the headers with a secret from the env would be no credential at all.
+    if (accessKeyId !== undefined || accessKeySecret !== undefined || securityToken !== undefined) {
+      rememberSecret(accessKeySecret);
+      rememberSecret(securityToken);
+      this.credentials = { accessKeyId, accessKeySecret, securityToken };
+    } else {
+      this.credentials = { ...env.credentials };
+    }
+    this.function = {
+      name: header(headers, 'x-fc-function-name') ?? env.functionName,
+      handler: header(headers, 'x-fc-function-handler') ?? env.handler,
+      memory: toNumber(header(headers, 'x-fc-function-memory')) ?? env.memory,
+      initializer: header(headers, 'x-fc-function-initializer'),
+      initializationTimeout: toNumber(header(headers, 'x-fc-initialization-timeout')),
+      preStopHandler: header(headers, 'x-fc-instance-lifecycle-pre-stop-handler'),
+      preFreezeHandler: header(headers, 'x-fc-instance-lifecycle-pre-freeze-handler'),
+    };
+    this.service = {
+      name: header(headers, 'x-fc-service-name'),
+      logProject: header(headers, 'x-fc-service-logproject'),
+      logStore: header(headers, 'x-fc-service-logstore'),
+      qualifier: header(headers, 'x-fc-qualifier'),
+      versionId: header(headers, 'x-fc-version-id'),
+    };
+    this.region = header(headers, 'x-fc-region') ?? env.region;
+    this.accountId = header(headers, 'x-fc-account-id') ?? env.accountId;
+    this.instanceId = env.instanceId;
+    this.basePath = header(headers, 'x-fc-base-path');
+    this.#invocation = invocation;
+  }
+
+  /** Made on first use: most requests never ask for it. */
+  get logger(): FcLogger {
+    return (this.#logger ??= createLogger(this.#invocation));
+  }
+}
+
+export function createContext(
+  headers: IncomingHttpHeaders,
+  requestId: string,
+  controlPath: string,
+  env: EnvContext,
+  invocation: Invocation,
+): FcContext {
+  return new Context(headers, requestId, controlPath, env, invocation);
+}
+
+/** Carries the invocation through the request's whole async flow. */
+export const storage = new AsyncLocalStorage<Invocation>();
+
+/** The FC context of the request whose async flow this code runs in; undefined outside any request. */
+export function currentContext(): FcContext | undefined {
+  return storage.getStore()?.context;
+}

@@ -1,0 +1,70 @@
+// POST /initialize: the initializer runs once per process; concurrent calls share the run, a failure is retried.
+import type { ServerResponse } from 'http';
+import type { Invocation } from '../invocation';
+import { WARN } from '../logging/format';
+import type { HookHandler } from '../options';
+import { callHandler } from './call';
+import { controlError, respond, respondError } from './respond';
+
+const ignore = () => undefined;
+
+export class Initializer {
+  private run: Promise<unknown> | undefined;
+  private done = false;
+
+  constructor(private readonly fn: HookHandler | undefined) {}
+
+  /** True while the initializer runs: requests for the app and `invoke` wait for it. */
+  get running(): boolean {
+    return this.run !== undefined;
+  }
+
+  /** Resolves when the running initializer has settled, either way. */
+  settled(): Promise<void> {
+    return this.run === undefined ? Promise.resolve() : this.run.then(ignore, ignore);
+  }
+
+  async handle(res: ServerResponse, invocation: Invocation): Promise<void> {
+    try {
+      await this.start(invocation);
+      respond(res, 200);
+    } catch (error) {
+      respondError(res, invocation, error);
+    }
+  }
+
+  private start(invocation: Invocation): Promise<unknown> {
+    if (this.fn === undefined || this.done) return Promise.resolve();
+    const late = (what: string) => invocation.log(WARN, `The initializer had already finished; ${what} came later and was ignored.`);
+    if (this.run === undefined) {
+      const run: Promise<unknown> = callHandler(this.fn, [invocation.context], late).then(
+        () => {
+          if (this.run !== run) return; // abandoned after a timeout: it does not count
+          this.done = true;
+          this.run = undefined;
+        },
+        (error: unknown) => {
+          if (this.run === run) this.run = undefined;
+          throw error;
+        },
+      );
+      this.run = run;
+    }
+    return this.withTimeout(this.run, invocation.context.function.initializationTimeout);
+  }
+
+  /**
+   * Enforces `x-fc-initialization-timeout` (seconds). A run that times out is abandoned: the
+   * next /initialize starts a new one, as FC itself would on a fresh instance.
+   */
+  private withTimeout(run: Promise<unknown>, seconds: number | undefined): Promise<unknown> {
+    if (seconds === undefined || seconds <= 0) return run;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.run === run) this.run = undefined;
+        reject(controlError('InitializationTimeout', `The initializer did not finish within ${seconds} s (x-fc-initialization-timeout).`));
+      }, seconds * 1000);
+      run.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  }
+}

@@ -1,0 +1,66 @@
+// POST /invoke: read the event (within the limit), run the handler, answer its result or its failure.
+import type { IncomingMessage, ServerResponse } from 'http';
+import { finished } from 'stream';
+import bytes from 'bytes';
+import getRawBody from 'raw-body';
+import type { Invocation } from '../invocation';
+import { WARN } from '../logging/format';
+import type { InvokeHandler } from '../options';
+import { callHandler } from './call';
+import { controlError, respond, respondError } from './respond';
+
+interface BodyError extends Error {
+  type?: string;
+  status?: number;
+  length?: number;
+}
+
+/** Result → body: Buffer and string as they are, undefined as nothing, anything else as JSON. */
+function encodeResult(result: unknown): { body: string | Buffer; type?: string } {
+  if (result === undefined) return { body: '' };
+  if (Buffer.isBuffer(result)) return { body: result, type: 'application/octet-stream' };
+  if (result instanceof Uint8Array) return { body: Buffer.from(result), type: 'application/octet-stream' };
+  if (typeof result === 'string') return { body: result, type: 'text/plain; charset=utf-8' };
+  return { body: JSON.stringify(result) ?? '', type: 'application/json; charset=utf-8' };
+}
+
+/**
+ * Reads the event. A body over the limit is refused with 413 once the client has sent it all,
+ * as body-parser does, so the keep-alive connection stays usable for the next invocation.
+ */
+function readEvent(req: IncomingMessage, res: ServerResponse, invocation: Invocation, limit: number): Promise<Buffer | undefined> {
+  return getRawBody(req, { limit, length: req.headers['content-length'] }).catch((error: BodyError) => {
+    if (error.type === 'request.aborted') return undefined; // the client left; its End marker comes with 'close'
+    const tooLarge = error.type === 'entity.too.large';
+    const failure = tooLarge
+      ? controlError('EventTooLarge', `The event is ${bytes(error.length ?? 0)}, over the ${bytes(limit)} limit (option "limit" of fcRuntime()).`)
+      : controlError('BadEvent', `The event body could not be read: ${error.message}.`);
+    req.resume();
+    finished(req, () => respondError(res, invocation, failure, tooLarge ? 413 : 400));
+    return undefined;
+  });
+}
+
+export function createInvoke(handler: InvokeHandler | undefined, limit: number) {
+  if (handler === undefined) {
+    return function noInvokeHandler(_req: IncomingMessage, res: ServerResponse, invocation: Invocation): void {
+      const failure = controlError(
+        'NoEventHandler',
+        'No event handler is configured: pass fcRuntime({ invoke: async (event, context) => result }), ' +
+          "or fcRuntime({ eventPath: '/events' }) to handle events with an app route.",
+      );
+      respondError(res, invocation, failure);
+    };
+  }
+  return async function invokeHandler(req: IncomingMessage, res: ServerResponse, invocation: Invocation): Promise<void> {
+    const event = await readEvent(req, res, invocation, limit);
+    if (event === undefined) return;
+    const late = (what: string) => invocation.log(WARN, `The invocation was already answered; ${what} came later and was ignored.`);
+    try {
+      const { body, type } = encodeResult(await callHandler(handler, [event, invocation.context], late));
+      respond(res, 200, body, type);
+    } catch (error) {
+      respondError(res, invocation, error);
+    }
+  };
+}

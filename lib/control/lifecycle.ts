@@ -1,0 +1,43 @@
+// GET /pre-freeze and GET /pre-stop: the instance lifecycle hooks.
+import type { ServerResponse } from 'http';
+import type { Invocation } from '../invocation';
+import { WARN } from '../logging/format';
+import type { HookHandler } from '../options';
+import { callHandler } from './call';
+import { respond, respondError } from './respond';
+
+/**
+ * A lifecycle hook. PreFreeze runs before every freeze; PreStop (`once`) runs at most once per
+ * process, whether FC's /pre-stop or SIGTERM under serve() asks first, and later askers share it.
+ */
+export class LifecycleHook {
+  private run: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly fn: HookHandler | undefined,
+    private readonly once: boolean,
+  ) {}
+
+  /** False when there is nothing left to run: no hook, or a once-hook that already ran. */
+  get pending(): boolean {
+    return this.fn !== undefined && !(this.once && this.run !== undefined);
+  }
+
+  call(invocation: Invocation): Promise<unknown> {
+    if (this.fn === undefined) return Promise.resolve();
+    if (this.once && this.run !== undefined) return this.run;
+    const late = (what: string) => invocation.log(WARN, `The hook had already finished; ${what} came later and was ignored.`);
+    const run = callHandler(this.fn, [invocation.context], late);
+    if (this.once) this.run = run;
+    return run;
+  }
+
+  async handle(res: ServerResponse, invocation: Invocation): Promise<void> {
+    try {
+      await this.call(invocation);
+      respond(res, 200);
+    } catch (error) {
+      respondError(res, invocation, error);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// Answers to FC control requests: success, and the {errorMessage, errorType, stackTrace} failure.
+import type { ServerResponse } from 'http';
+import { inspect } from 'util';
+import type { Invocation } from '../invocation';
+import { ERROR } from '../logging/format';
+
+export interface FcError {
+  errorMessage: string;
+  errorType: string;
+  stackTrace: string[];
+}
+
+/** Describes anything thrown: Errors by name, message and stack; other values by their type. */
+export function describeError(error: unknown): FcError {
+  if (error instanceof Error) {
+    const stack = typeof error.stack === 'string' ? error.stack : '';
+    return {
+      errorMessage: error.message,
+      errorType: error.name,
+      stackTrace: stack.split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim()),
+    };
+  }
+  return {
+    errorMessage: typeof error === 'string' ? error : inspect(error),
+    errorType: error === null ? 'null' : typeof error,
+    stackTrace: [],
+  };
+}
+
+/** The FC answer: x-fc-status follows the status, 200 for success, 404 for any failure. */
+export function respond(res: ServerResponse, status: number, body: string | Buffer = '', type?: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.statusCode = status;
+  res.setHeader('x-fc-status', status === 200 ? '200' : '404');
+  if (type !== undefined) res.setHeader('content-type', type);
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** Answers FC the failure, described as FC's runtimes do. */
+export function respondFailure(res: ServerResponse, error: unknown, status = 404): void {
+  respond(res, status, JSON.stringify(describeError(error)), 'application/json; charset=utf-8');
+}
+
+/** Fails the invocation: the stack to the log at ERROR with its request id, the description to FC. */
+export function respondError(res: ServerResponse, invocation: Invocation, error: unknown, status = 404): void {
+  invocation.log(ERROR, error instanceof Error && error.stack ? error.stack : inspect(error));
+  respondFailure(res, error, status);
+}
+
+/** A failure of FC's own making (bad request, no handler), described by a type and a message. */
+export function controlError(type: string, message: string): Error {
+  const error = new Error(message);
+  error.name = type;
+  // The stack would point into this package, which is no help to whoever reads the log.
+  error.stack = `${type}: ${message}`;
+  return error;
+}

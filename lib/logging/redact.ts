@@ -1,0 +1,50 @@
+// Keeps the access key secret and security token out of every byte written to stdout and stderr.
+
+/** Shorter values cannot be told apart from ordinary text, so they are not redacted. */
+export const MIN_SECRET_LENGTH = 6;
+export const REDACTED = '[redacted]';
+
+// Newest first: credentials rotate, and the current pair is the one most likely to be logged.
+const secrets: string[] = [];
+const MAX_SECRETS = 16;
+
+export function rememberSecret(value: string | undefined): void {
+  if (value === undefined || value.length < MIN_SECRET_LENGTH || secrets[0] === value) return;
+  const known = secrets.indexOf(value);
+  if (known !== -1) secrets.splice(known, 1);
+  secrets.unshift(value);
+  if (secrets.length > MAX_SECRETS) secrets.pop();
+}
+
+export function redact(text: string): string {
+  for (const secret of secrets) {
+    if (text.includes(secret)) text = text.replaceAll(secret, REDACTED);
+  }
+  return text;
+}
+
+function redactChunk(chunk: unknown): unknown {
+  if (typeof chunk === 'string') return redact(chunk);
+  if (chunk instanceof Uint8Array) {
+    const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (const secret of secrets) {
+      if (buffer.includes(secret)) return Buffer.from(redact(buffer.toString('utf8')), 'utf8');
+    }
+  }
+  return chunk;
+}
+
+const guarded = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Wraps the stream's write so that whatever the app prints — console, process.stdout.write, a
+ * logging library — passes through redaction. Installed once per stream.
+ */
+export function guardStream(stream: NodeJS.WritableStream): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  const write = stream.write as (...args: unknown[]) => boolean;
+  stream.write = function redactingWrite(this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]) {
+    return write.call(this, secrets.length === 0 ? chunk : redactChunk(chunk), ...rest);
+  } as NodeJS.WritableStream['write'];
+}

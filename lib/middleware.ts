@@ -1,0 +1,194 @@
+// fcRuntime(): options resolved once, then a small per-request function that routes, sets up the context and hands over.
+import { randomUUID } from 'crypto';
+import type { IncomingMessage, ServerResponse } from 'http';
+import onHeaders from 'on-headers';
+import { createContext, readEnv, storage, type EnvContext, type FcContext } from './context';
+import { Initializer } from './control/initialize';
+import { createInvoke } from './control/invoke';
+import { LifecycleHook } from './control/lifecycle';
+import { controlError, respondError } from './control/respond';
+import { installCrashHandlers } from './crash';
+import { Invocation, kInvocation } from './invocation';
+import { captureConsole } from './logging/console';
+import type { MarkerKind } from './logging/format';
+import { guardStream } from './logging/redact';
+import { Tail } from './logging/tail';
+import { resolveOptions, type Options, type Settings } from './options';
+import { CONTROL_METHODS, controlPathOf, dropCredentialHeaders, HTTP_INVOKE, stripBasePath } from './routing';
+import { createStatusHook } from './status';
+
+export type Next = (error?: unknown) => void;
+type FcRequest = IncomingMessage & { fc?: FcContext; [kInvocation]?: Invocation };
+type FcResponse = ServerResponse & { [kInvocation]?: Invocation };
+
+/** The middleware fcRuntime() returns: `(req, res, next)`, for Express or any connect-style stack. */
+export interface FcRuntimeMiddleware {
+  (req: IncomingMessage, res: ServerResponse, next: Next): void;
+}
+
+/** Where serve() finds the runtime behind a mounted middleware. */
+export const kRuntime = Symbol('express-fc-runtime.runtime');
+
+const KINDS: Record<string, MarkerKind> = {
+  '/initialize': 'Initialize',
+  '/pre-freeze': 'PreFreeze',
+  '/pre-stop': 'PreStop',
+};
+
+/** One fcRuntime() call: its settings, its hooks, and the requests it has in flight. */
+export class Runtime {
+  readonly settings: Settings;
+  readonly env: EnvContext;
+  readonly initializer: Initializer;
+  readonly preFreeze: LifecycleHook;
+  readonly preStop: LifecycleHook;
+  readonly middleware: FcRuntimeMiddleware;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(options: Options | undefined) {
+    this.settings = resolveOptions(options);
+    this.env = readEnv();
+    this.initializer = new Initializer(this.settings.initialize);
+    this.preFreeze = new LifecycleHook(this.settings.preFreeze, false);
+    this.preStop = new LifecycleHook(this.settings.preStop, true);
+    guardStream(process.stdout);
+    guardStream(process.stderr);
+    if (this.settings.console) captureConsole();
+    installCrashHandlers();
+    this.middleware = this.createMiddleware();
+  }
+
+  /** Resolves once no request of this runtime is in flight (serve()'s drain on SIGTERM). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** A context for work FC did not send as a request (preStop on SIGTERM): env values and a fresh id. */
+  invocation(kind: MarkerKind, controlPath: string): Invocation {
+    const requestId = randomUUID();
+    const invocation = new Invocation(kind, requestId, this.settings, undefined);
+    invocation.context = createContext({}, requestId, controlPath, this.env, invocation);
+    return invocation;
+  }
+
+  private createMiddleware(): FcRuntimeMiddleware {
+    const { settings, env, initializer } = this;
+    const invoke = createInvoke(settings.invoke, settings.limit);
+    const httpStatus = createStatusHook(settings.isFailure, false);
+    const eventStatus = createStatusHook(settings.isFailure, settings.eventPath !== undefined);
+    const namespace = settings.namespace;
+    const enter = (invocation: Invocation, req: FcRequest, res: FcResponse, then: () => unknown): void => {
+      if (namespace === undefined) {
+        storage.run(invocation, then);
+        return;
+      }
+      storage.run(invocation, () =>
+        namespace.run(() => {
+          namespace.set('fc', invocation.context);
+          namespace.set('requestId', invocation.requestId);
+          namespace.bindEmitter(req);
+          namespace.bindEmitter(res);
+          then();
+        }),
+      );
+    };
+    // Requests wait while the initializer runs; once it is done this costs one property read.
+    const whenReady = (then: () => void): void => {
+      if (initializer.running) initializer.settled().then(then);
+      else then();
+    };
+    const runtime = this;
+    function endInvocation(this: FcResponse): void {
+      this[kInvocation]!.end();
+      if (--runtime.inFlight === 0) runtime.idleWaiters.splice(0).forEach((resolve) => resolve());
+    }
+
+    const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: FcResponse, next: Next): void {
+      // An fcRuntime in front (serve()'s) already handles this request.
+      if (req[kInvocation] !== undefined) return next();
+      const controlPath = controlPathOf(req);
+      const header = req.headers['x-fc-request-id'];
+      const requestId = typeof header === 'string' && header !== '' ? header : randomUUID();
+      const invocation = new Invocation(KINDS[controlPath] ?? 'Invoke', requestId, settings, res);
+      const context = createContext(req.headers, requestId, controlPath, env, invocation);
+      invocation.context = context;
+      req.fc = context;
+      req[kInvocation] = invocation;
+      res[kInvocation] = invocation;
+      if (req.headers['x-fc-log-type'] === 'Tail') {
+        invocation.tail = new Tail();
+        invocation.begin();
+      }
+      if (!settings.keepCredentialHeaders) dropCredentialHeaders(req);
+      runtime.inFlight++;
+      res.once('close', endInvocation);
+
+      if (controlPath === HTTP_INVOKE) {
+        onHeaders(res, httpStatus);
+        if (settings.basePath) stripBasePath(req);
+        return toApp(req, res, invocation, next);
+      }
+      onHeaders(res, eventStatus);
+      const method = CONTROL_METHODS.get(controlPath);
+      if (method === undefined || req.method !== method) {
+        return enter(invocation, req, res, () => refuse(req, res, invocation, controlPath, method));
+      }
+      switch (controlPath) {
+        case '/invoke':
+          if (settings.eventPath === undefined) return whenReady(() => enter(invocation, req, res, () => invoke(req, res, invocation)));
+          req.url = settings.eventPath;
+          return toApp(req, res, invocation, next);
+        case '/initialize':
+          return enter(invocation, req, res, () => initializer.handle(res, invocation));
+        case '/pre-freeze':
+          return enter(invocation, req, res, () => runtime.preFreeze.handle(res, invocation));
+        default:
+          return enter(invocation, req, res, () => runtime.preStop.handle(res, invocation));
+      }
+    };
+
+    function toApp(req: FcRequest, res: FcResponse, invocation: Invocation, next: Next): void {
+      bindEmit(req, invocation);
+      whenReady(() => enter(invocation, req, res, next));
+    }
+
+    Object.defineProperty(middleware, kRuntime, { value: this });
+    return middleware;
+  }
+}
+
+/**
+ * The request's own 'data' and 'end' events are emitted from the connection's async context, not
+ * the request's; binding its emit once per request carries the context into every listener.
+ */
+function bindEmit(req: IncomingMessage, invocation: Invocation): void {
+  const emit = req.emit;
+  req.emit = function fcBoundEmit(this: IncomingMessage) {
+    // eslint-disable-next-line prefer-rest-params
+    return storage.run(invocation, Reflect.apply, emit, this, arguments);
+  } as IncomingMessage['emit'];
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocation, controlPath: string, method: string | undefined): void {
+  if (method === undefined) {
+    const known = [...CONTROL_METHODS.keys(), HTTP_INVOKE].join(', ');
+    return respondError(res, invocation, controlError('UnknownControlPath', `Unknown x-fc-control-path "${controlPath}"; FC sends ${known}.`), 400);
+  }
+  res.setHeader('allow', method);
+  respondError(res, invocation, controlError('MethodNotAllowed', `${controlPath} takes ${method}, not ${req.method}.`), 405);
+}
+
+/**
+ * Mount it first: `app.use(fcRuntime({ invoke }))`. It answers FC's control requests itself and
+ * passes every HTTP invocation on to the app, with `req.fc` set.
+ */
+export function fcRuntime(options?: Options): FcRuntimeMiddleware {
+  return new Runtime(options).middleware;
+}
+
+/** The runtime behind a middleware made by fcRuntime(), if it is one. */
+export function runtimeOf(handler: unknown): Runtime | undefined {
+  return typeof handler === 'function' ? (handler as { [kRuntime]?: Runtime })[kRuntime] : undefined;
+}

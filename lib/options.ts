@@ -1,0 +1,182 @@
+// Options of fcRuntime(): the public type, validation once at construction, and the resolved settings.
+import bytes from 'bytes';
+import type { EventEmitter } from 'events';
+import type { IncomingMessage, ServerResponse } from 'http';
+import { inspect } from 'util';
+import type { FcContext } from './context';
+import { INFO, LEVELS, levelOf, type LogLevel } from './logging/format';
+
+/** FC's classic callback: `callback(error)` fails the invocation, `callback(null, result)` answers it. */
+export type Callback = (error?: unknown, result?: unknown) => void;
+
+/**
+ * Handles an event sent to `POST /invoke`. Return the result (or a promise of it), or call
+ * `callback` as in FC's classic Node.js runtime.
+ */
+export type InvokeHandler = (event: Buffer, context: FcContext, callback: Callback) => unknown;
+
+/** An initializer or lifecycle hook: return a promise, or call `callback` when done. */
+export type HookHandler = (context: FcContext, callback: Callback) => unknown;
+
+/** The part of a cls-hooked namespace that fcRuntime uses. */
+export interface ClsNamespace {
+  run(fn: (...args: any[]) => void): void;
+  set<T>(key: string, value: T): T;
+  bindEmitter(emitter: EventEmitter): void;
+}
+
+export interface Options {
+  /** Name printed in `FunctionCompute ${runtime} runtime inited.`; not an official runtime's name. Defaults to `'express'`. */
+  runtime?: string;
+  /** Event handler for `POST /invoke`: `(event: Buffer, context[, callback])`. Defaults to none. */
+  invoke?: InvokeHandler;
+  /** Instead of `invoke`: re-dispatch each event into the app as `POST <eventPath>`. Defaults to none. */
+  eventPath?: string;
+  /** Initializer, run once per instance on `/initialize`: `(context[, callback])`. Defaults to none. */
+  initialize?: HookHandler;
+  /** Hook run on `/pre-freeze` (FC 2.0). Defaults to none. */
+  preFreeze?: HookHandler;
+  /** Hook run on `/pre-stop`, or on SIGTERM under `serve()`. Defaults to none. */
+  preStop?: HookHandler;
+  /** Largest event body, in bytes or as a string such as `'32mb'`. Defaults to 32 MB. */
+  limit?: number | string;
+  /** Lowest level written. Defaults to env `FC_LOG_LEVEL`, else `'info'`. */
+  logLevel?: LogLevel;
+  /** Write the app's `console.*` output inside a request as FC log lines with its request id. Defaults to `true`. */
+  console?: boolean;
+  /** Leave `x-fc-access-key-secret` and `x-fc-security-token` in `req.headers`. Defaults to `false`. */
+  keepCredentialHeaders?: boolean;
+  /** Remove the `x-fc-base-path` prefix from the path before the app routes it. Defaults to `true`. */
+  basePath?: boolean;
+  /** When `x-fc-status` says the call failed (404). Defaults to a response status of 500 or more. */
+  isFailure?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** A cls-hooked namespace in which the context is also published, as `fc` and `requestId`. Defaults to none. */
+  namespace?: ClsNamespace;
+  /** Stay up after an uncaught error raised inside a request. Defaults to `false` (Node's default: exit). */
+  keepAliveOnCrash?: boolean;
+}
+
+/** Options with every default applied; what the rest of the package reads. */
+export interface Settings {
+  runtime: string;
+  invoke: InvokeHandler | undefined;
+  eventPath: string | undefined;
+  initialize: HookHandler | undefined;
+  preFreeze: HookHandler | undefined;
+  preStop: HookHandler | undefined;
+  limit: number;
+  level: number;
+  console: boolean;
+  keepCredentialHeaders: boolean;
+  basePath: boolean;
+  isFailure: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  namespace: ClsNamespace | undefined;
+  keepAliveOnCrash: boolean;
+}
+
+export const DEFAULT_LIMIT = 32 * 1024 * 1024;
+
+// FC rejects a custom runtime that calls itself by an official runtime's name.
+const OFFICIAL_RUNTIME = /^(nodejs|python|java|php|go|dotnetcore|custom)/i;
+
+export type Check = (value: unknown) => string | undefined;
+const isFunction: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
+const isBoolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+
+export const OPTION_CHECKS: { [K in keyof Options]-?: Check } = {
+  runtime: (v) =>
+    typeof v !== 'string' || !/^[\w.-]+$/.test(v)
+      ? 'a name of letters, digits, ".", "-" or "_", such as "express"'
+      : OFFICIAL_RUNTIME.test(v)
+        ? 'a name other than an official FC runtime (nodejs, python, java, php, go, dotnetcore, custom)'
+        : undefined,
+  invoke: isFunction,
+  eventPath: (v) => (typeof v === 'string' && /^\/\S*$/.test(v) ? undefined : 'a path starting with "/", such as "/events"'),
+  initialize: isFunction,
+  preFreeze: isFunction,
+  preStop: isFunction,
+  limit: (v) => (parseLimit(v) === undefined ? "a number of bytes or a size such as '32mb'" : undefined),
+  logLevel: (v) => (typeof v === 'string' && levelOf(v) !== undefined ? undefined : `one of ${LEVELS.map((l) => `'${l}'`).join(', ')}`),
+  console: isBoolean,
+  keepCredentialHeaders: isBoolean,
+  basePath: isBoolean,
+  isFailure: isFunction,
+  namespace: (v) =>
+    typeof v === 'object' && v !== null && ['run', 'set', 'bindEmitter'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
+      ? undefined
+      : "a cls-hooked namespace (from createNamespace('…'))",
+  keepAliveOnCrash: isBoolean,
+};
+
+function parseLimit(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const parsed = bytes.parse(value);
+  return parsed === null || !Number.isSafeInteger(parsed) || parsed < 0 ? undefined : parsed;
+}
+
+/**
+ * Checks every given key against the table above. `caller` names the function in the message
+ * ("fcRuntime()", "serve()").
+ */
+export function validateOptions(options: Record<string, unknown>, caller: string, known: Record<string, Check> = OPTION_CHECKS): void {
+  for (const [key, value] of Object.entries(options)) {
+    const check = known[key];
+    if (check === undefined) {
+      throw new TypeError(`${caller}: unknown option "${key}". Known options: ${Object.keys(known).join(', ')}.`);
+    }
+    if (value === undefined) continue;
+    const expected = check(value);
+    if (expected !== undefined) {
+      throw new TypeError(`${caller}: option "${key}" must be ${expected}, got ${inspect(value, { depth: 0 })}.`);
+    }
+  }
+}
+
+/** Throws the helmet-style hint when the factory itself was mounted: `app.use(fcRuntime)`. */
+export function rejectMisuse(options: unknown, caller: string): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${caller}: options must be an object, got ${inspect(options, { depth: 0 })}.`);
+  }
+  if ('socket' in options && 'headers' in options && 'method' in options) {
+    throw new TypeError(`${caller} was given a request: mount it as app.use(fcRuntime()), not app.use(fcRuntime).`);
+  }
+}
+
+export function resolveOptions(options: Options | undefined, env: NodeJS.ProcessEnv = process.env): Settings {
+  rejectMisuse(options, 'fcRuntime()');
+  const given = (options ?? {}) as Record<string, unknown>;
+  validateOptions(given, 'fcRuntime()');
+  if (given.invoke !== undefined && given.eventPath !== undefined) {
+    throw new TypeError('fcRuntime(): options "invoke" and "eventPath" exclude each other: events go either to a handler or into the app.');
+  }
+  const o = given as Options;
+  return {
+    runtime: o.runtime ?? 'express',
+    invoke: o.invoke,
+    eventPath: o.eventPath,
+    initialize: o.initialize,
+    preFreeze: o.preFreeze,
+    preStop: o.preStop,
+    limit: o.limit === undefined ? DEFAULT_LIMIT : (parseLimit(o.limit) as number),
+    level: o.logLevel === undefined ? envLevel(env) : (levelOf(o.logLevel) as number),
+    console: o.console ?? true,
+    keepCredentialHeaders: o.keepCredentialHeaders ?? false,
+    basePath: o.basePath ?? true,
+    isFailure: o.isFailure,
+    namespace: o.namespace,
+    keepAliveOnCrash: o.keepAliveOnCrash ?? false,
+  };
+}
+
+/** The level from env `FC_LOG_LEVEL`, else info; a value that is no level is a configuration error. */
+export function envLevel(env: NodeJS.ProcessEnv = process.env): number {
+  const name = env.FC_LOG_LEVEL;
+  if (name === undefined || name === '') return INFO;
+  const level = levelOf(name);
+  if (level === undefined) {
+    throw new TypeError(`FC_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${name}".`);
+  }
+  return level;
+}

@@ -1,0 +1,59 @@
+// Which request is which: FC's control requests by x-fc-control-path, with the spec's header-less fallback.
+import type { IncomingMessage } from 'http';
+
+export const HTTP_INVOKE = '/http-invoke';
+
+/** The control paths and the one method FC sends each with. */
+export const CONTROL_METHODS: ReadonlyMap<string, string> = new Map([
+  ['/invoke', 'POST'],
+  ['/initialize', 'POST'],
+  ['/pre-freeze', 'GET'],
+  ['/pre-stop', 'GET'],
+]);
+
+/**
+ * The request's control path: the x-fc-control-path header as sent (an unknown one included), or,
+ * without it, the control path of an FC request (one with x-fc-request-id) that is exactly
+ * `POST /invoke`, `POST /initialize`, `GET /pre-freeze` or `GET /pre-stop` — lifecycle hooks may
+ * come without the header. Everything else is plain HTTP for the app, `/http-invoke`.
+ */
+export function controlPathOf(req: IncomingMessage): string {
+  const header = req.headers['x-fc-control-path'];
+  if (typeof header === 'string') return header;
+  const url = req.url ?? '';
+  if (req.headers['x-fc-request-id'] !== undefined && CONTROL_METHODS.get(url) === req.method) return url;
+  return HTTP_INVOKE;
+}
+
+const kStripped = Symbol('express-fc-runtime.basePathStripped');
+
+/**
+ * Removes the `x-fc-base-path` prefix (FC 2.0's `/2016-08-15/proxy/<service>/<function>`) from
+ * req.url, once per request: serve() may do it before Express sees the request, and the
+ * middleware then leaves it alone.
+ */
+export function stripBasePath(req: IncomingMessage & { [kStripped]?: true }): void {
+  if (req[kStripped]) return;
+  req[kStripped] = true;
+  const header = req.headers['x-fc-base-path'];
+  if (typeof header !== 'string') return;
+  const prefix = header.endsWith('/') ? header.slice(0, -1) : header;
+  const url = req.url ?? '';
+  if (prefix === '' || !url.startsWith(prefix)) return;
+  const rest = url.slice(prefix.length);
+  if (rest === '' || rest[0] === '?') req.url = '/' + rest;
+  else if (rest[0] === '/') req.url = rest;
+}
+
+/** Removes the two credential headers from req.headers and req.rawHeaders; the context keeps them. */
+export function dropCredentialHeaders(req: IncomingMessage): void {
+  const headers = req.headers;
+  if (headers['x-fc-access-key-secret'] === undefined && headers['x-fc-security-token'] === undefined) return;
+  delete headers['x-fc-access-key-secret'];
+  delete headers['x-fc-security-token'];
+  const raw = req.rawHeaders;
+  for (let i = raw.length - 2; i >= 0; i -= 2) {
+    const name = raw[i].toLowerCase();
+    if (name === 'x-fc-access-key-secret' || name === 'x-fc-security-token') raw.splice(i, 2);
+  }
+}

@@ -1,0 +1,125 @@
+// serve(): the HTTP server FC talks to — 0.0.0.0 on FC's port, every timeout lifted, SIGTERM drained.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import { inspect } from 'util';
+import { storage } from './context';
+import { ERROR, initedLine } from './logging/format';
+import { logger } from './logging/logger';
+import { Runtime, runtimeOf } from './middleware';
+import { OPTION_CHECKS, rejectMisuse, validateOptions, type Check, type Options } from './options';
+import { controlPathOf, HTTP_INVOKE, stripBasePath } from './routing';
+
+export interface ServeOptions extends Options {
+  /** Port to listen on. Defaults to env `FC_CUSTOM_LISTEN_PORT`, else `FC_SERVER_PORT`, else 9000. */
+  port?: number;
+  /** Address to listen on. Defaults to `'0.0.0.0'`: FC cannot reach 127.0.0.1. */
+  host?: string;
+  /** Longest wait, in ms, for in-flight requests on SIGTERM before preStop runs. Defaults to 10000. */
+  drainTimeout?: number;
+}
+
+/** Anything that answers a request: an Express 4 or 5 app, a router, a bare `(req, res)` listener. */
+export type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+const DEFAULT_PORT = 9000;
+const DEFAULT_DRAIN_MS = 10_000;
+
+const isPort = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
+const SERVE_CHECKS: Record<string, Check> = {
+  ...OPTION_CHECKS,
+  port: (v) => (isPort(v) ? undefined : 'a port number from 0 to 65535'),
+  host: (v) => (typeof v === 'string' && v !== '' ? undefined : "an address such as '0.0.0.0'"),
+  drainTimeout: (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? undefined : 'a number of milliseconds, 0 or more'),
+};
+
+// Written once per process, however many servers it starts: FC reads it as the cold start.
+let inited = false;
+
+function envPort(env: NodeJS.ProcessEnv): number {
+  for (const name of ['FC_CUSTOM_LISTEN_PORT', 'FC_SERVER_PORT']) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const port = Number(value);
+    if (!isPort(port)) throw new TypeError(`${name} must be a port number from 0 to 65535, got "${value}".`);
+    return port;
+  }
+  return DEFAULT_PORT;
+}
+
+/** The fcRuntime() an Express app already mounts at its top level, if any. */
+function mountedRuntime(app: Handler): Runtime | undefined {
+  const own = app as unknown as { _router?: { stack?: { handle: unknown }[] }; router?: { stack?: { handle: unknown }[] }; lazyrouter?: unknown };
+  // Express 4 keeps its router in _router and throws on the old app.router; Express 5 has app.router.
+  const router = typeof own.lazyrouter === 'function' ? own._router : own.router;
+  for (const layer of router?.stack ?? []) {
+    const runtime = runtimeOf(layer.handle);
+    if (runtime !== undefined) return runtime;
+  }
+  return undefined;
+}
+
+/**
+ * Serves `app` the way FC expects: fcRuntime() in front unless the app mounts one, `x-fc-base-path`
+ * removed before the app sees the URL, the cold-start line once listening, and on SIGTERM: stop
+ * accepting, let in-flight requests finish (up to drainTimeout), run preStop once, exit 0.
+ */
+export function serve(app: Handler, options?: ServeOptions): Server {
+  rejectMisuse(options, 'serve()');
+  const given = { ...options } as Record<string, unknown>;
+  validateOptions(given, 'serve()', SERVE_CHECKS);
+  const { port, host, drainTimeout, ...fcOptions } = options ?? {};
+  const mounted = mountedRuntime(app);
+  const misplaced = Object.keys(fcOptions).filter((key) => key !== 'runtime' && given[key] !== undefined);
+  if (mounted !== undefined && misplaced.length > 0) {
+    throw new TypeError(`serve(): the app already mounts fcRuntime(); pass ${misplaced.join(', ')} to that fcRuntime() call instead.`);
+  }
+  const runtime = mounted ?? new Runtime(fcOptions);
+  const runtimeName = fcOptions.runtime ?? runtime.settings.runtime;
+  const listenPort = port ?? envPort(process.env);
+  const listenHost = host ?? '0.0.0.0';
+  if (/^(127\.|localhost$|::1$)/.test(listenHost)) {
+    logger.warn(`serve(): listening on ${listenHost}, which FC cannot reach (the function fails with FunctionNotStarted); use 0.0.0.0.`);
+  }
+
+  const handler = mounted
+    ? function fcServe(req: IncomingMessage, res: ServerResponse) {
+        if (runtime.settings.basePath && controlPathOf(req) === HTTP_INVOKE) stripBasePath(req);
+        app(req, res);
+      }
+    : function fcServe(req: IncomingMessage, res: ServerResponse) {
+        runtime.middleware(req, res, () => app(req, res));
+      };
+  // FC reuses connections for 15 minutes and more, and invocations may run as long: nothing may cut them.
+  const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 } as object, handler);
+  server.keepAliveTimeout = 0;
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  server.setTimeout(0);
+
+  const onSigterm = () => {
+    void drain(server, runtime, drainTimeout ?? DEFAULT_DRAIN_MS).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', onSigterm);
+  server.once('close', () => process.removeListener('SIGTERM', onSigterm));
+  server.listen(listenPort, listenHost, () => {
+    if (inited) return;
+    inited = true;
+    process.stdout.write(initedLine(runtimeName));
+  });
+  return server;
+}
+
+async function drain(server: Server, runtime: Runtime, drainTimeout: number): Promise<void> {
+  server.close();
+  server.closeIdleConnections?.();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([runtime.idle(), new Promise((resolve) => (timer = setTimeout(resolve, drainTimeout)))]);
+  clearTimeout(timer);
+  if (!runtime.preStop.pending) return;
+  const invocation = runtime.invocation('PreStop', '/pre-stop');
+  try {
+    await storage.run(invocation, () => runtime.preStop.call(invocation));
+  } catch (error) {
+    invocation.log(ERROR, error instanceof Error && error.stack ? error.stack : inspect(error));
+  }
+  invocation.end();
+}

@@ -1,0 +1,100 @@
+// App factories and FC request builders shared by the specs.
+import express from 'express';
+import express4 from 'express4';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import type { AddressInfo } from 'net';
+import { fcRuntime, type Options } from '../../lib';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+type Setup = (app: express.Express) => void;
+
+/** The stacks every behaviour runs against. */
+export interface Flavour {
+  name: string;
+  /** An app with fcRuntime(options) mounted first and `routes` added after it. */
+  app(options?: Options, routes?: Setup): Handler;
+}
+
+export const expressFlavours: Flavour[] = [
+  {
+    name: 'Express 5',
+    app(options, routes) {
+      const app = express();
+      app.use(fcRuntime(options));
+      routes?.(app);
+      return app;
+    },
+  },
+  {
+    name: 'Express 4',
+    app(options, routes) {
+      const app = express4() as unknown as express.Express;
+      app.use(fcRuntime(options));
+      routes?.(app);
+      return app;
+    },
+  },
+];
+
+/** A bare http handler behind fcRuntime(): `respond` gets what Express's routes would. */
+export function bareApp(options: Options | undefined, respond: Handler): Handler {
+  const middleware = fcRuntime(options);
+  return (req, res) =>
+    middleware(req, res, (error) => {
+      if (error) {
+        res.statusCode = 500;
+        res.end(String(error));
+      } else {
+        respond(req, res);
+      }
+    });
+}
+
+/** A real server on 127.0.0.1 and an ephemeral port; supertest takes it as it is. */
+export async function listen(handler: Handler): Promise<Server> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+export function urlOf(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+let counter = 0;
+
+/** A fresh request id per call, unique within the run. */
+export function newRequestId(): string {
+  return `req-${process.pid}-${++counter}`;
+}
+
+/** The common headers FC sends with every request, filled with plausible values. */
+export function fcHeaders(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    'x-fc-request-id': newRequestId(),
+    'x-fc-access-key-id': 'STS.AKID-example',
+    'x-fc-access-key-secret': 'secret-Abc123-example',
+    'x-fc-security-token': 'token-Xyz789-example-security-token',
+    'x-fc-function-handler': 'index.handler',
+    'x-fc-function-memory': '512',
+    'x-fc-function-initializer': 'index.initializer',
+    'x-fc-initialization-timeout': '30',
+    'x-fc-instance-lifecycle-pre-stop-handler': 'index.preStop',
+    'x-fc-instance-lifecycle-pre-freeze-handler': 'index.preFreeze',
+    'x-fc-region': 'cn-hangzhou',
+    'x-fc-account-id': '1234567890',
+    'x-fc-qualifier': 'LATEST',
+    'x-fc-version-id': '1',
+    'x-fc-function-name': 'site',
+    'x-fc-service-name': 'web',
+    'x-fc-service-logproject': 'logs',
+    'x-fc-service-logstore': 'fc-logs',
+    'x-fc-control-path': '/http-invoke',
+    ...overrides,
+  };
+}

@@ -1,0 +1,65 @@
+// Child processes for the specs that need a whole process: serve(), SIGTERM, crashes.
+import { spawn, type ChildProcess } from 'child_process';
+import { join } from 'path';
+
+export interface Child {
+  process: ChildProcess;
+  stdout: string;
+  stderr: string;
+  /** Resolves with the first stdout or stderr line matching `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+/** Compiled fixtures live beside the compiled specs. */
+export function fixture(name: string): string {
+  return join(__dirname, '..', 'fixtures', name);
+}
+
+export function run(script: string, env: Record<string, string> = {}, args: string[] = []): Child {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const result: Child = {
+    process: child,
+    stdout: '',
+    stderr: '',
+    waitFor(pattern, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = (result.stdout + '\n' + result.stderr).split('\n').find((l) => pattern.test(l));
+          if (line === undefined) return false;
+          cleanup();
+          resolve(line);
+          return true;
+        };
+        const onExit = () => {
+          if (!check()) {
+            cleanup();
+            reject(new Error(`exited before a line matching ${pattern}; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          child.stderr!.off('data', check);
+          child.off('exit', onExit);
+        };
+        if (check()) return;
+        child.stdout!.on('data', check);
+        child.stderr!.on('data', check);
+        child.once('exit', onExit);
+      });
+    },
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1))),
+  };
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (result.stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (result.stderr += chunk));
+  return result;
+}
