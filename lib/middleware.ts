@@ -123,7 +123,7 @@ export class Runtime {
       }
       if (!settings.keepCredentialHeaders) dropCredentialHeaders(req);
       runtime.inFlight++;
-      res.once('close', endInvocation);
+      res.on('close', endInvocation);
 
       if (controlPath === HTTP_INVOKE) {
         onHeaders(res, httpStatus);
