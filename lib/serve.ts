@@ -1,4 +1,5 @@
 // serve(): the HTTP server FC talks to — 0.0.0.0 on FC's port, every timeout lifted, SIGTERM drained.
+import createDebug from 'debug';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import { inspect } from 'util';
 import { storage } from './context';
@@ -20,6 +21,7 @@ export interface ServeOptions extends Options {
 /** Anything that answers a request: an Express 4 or 5 app, a router, a bare `(req, res)` listener. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
+const debug = createDebug('express-fc-runtime:serve');
 const DEFAULT_PORT = 9000;
 const DEFAULT_DRAIN_MS = 10_000;
 
@@ -101,6 +103,7 @@ export function serve(app: Handler, options?: ServeOptions): Server {
   process.once('SIGTERM', onSigterm);
   server.once('close', () => process.removeListener('SIGTERM', onSigterm));
   server.listen(listenPort, listenHost, () => {
+    debug('listening on %s:%d (fcRuntime %s)', listenHost, listenPort, mounted ? 'mounted by the app' : 'in front of the app');
     if (inited) return;
     inited = true;
     process.stdout.write(initedLine(runtimeName));
@@ -109,12 +112,13 @@ export function serve(app: Handler, options?: ServeOptions): Server {
 }
 
 async function drain(server: Server, runtime: Runtime, drainTimeout: number): Promise<void> {
+  debug('SIGTERM: draining for at most %d ms', drainTimeout);
   server.close();
   server.closeIdleConnections?.();
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([runtime.idle(), new Promise((resolve) => (timer = setTimeout(resolve, drainTimeout)))]);
   clearTimeout(timer);
-  if (!runtime.preStop.pending) return;
+  if (!runtime.preStop.pending) return debug('SIGTERM: no preStop left to run; exiting');
   const invocation = runtime.invocation('PreStop', '/pre-stop');
   try {
     await storage.run(invocation, () => runtime.preStop.call(invocation));

@@ -1,4 +1,5 @@
 // POST /initialize: the initializer runs once per process; concurrent calls share the run, a failure is retried.
+import createDebug from 'debug';
 import type { ServerResponse } from 'http';
 import type { Invocation } from '../invocation';
 import { WARN } from '../logging/format';
@@ -6,6 +7,7 @@ import type { HookHandler } from '../options';
 import { callHandler } from './call';
 import { controlError, respond, respondError } from './respond';
 
+const debug = createDebug('express-fc-runtime:initialize');
 const ignore = () => undefined;
 
 export class Initializer {
@@ -37,13 +39,16 @@ export class Initializer {
     if (this.fn === undefined || this.done) return Promise.resolve();
     const late = (what: string) => invocation.log(WARN, `The initializer had already finished; ${what} came later and was ignored.`);
     if (this.run === undefined) {
+      debug('running the initializer for %s', invocation.requestId);
       const run: Promise<unknown> = callHandler(this.fn, [invocation.context], late).then(
         () => {
           if (this.run !== run) return; // abandoned after a timeout: it does not count
+          debug('initializer done');
           this.done = true;
           this.run = undefined;
         },
         (error: unknown) => {
+          debug('initializer failed: %s', error);
           if (this.run === run) this.run = undefined;
           throw error;
         },
@@ -61,6 +66,7 @@ export class Initializer {
     if (seconds === undefined || seconds <= 0) return run;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
+        debug('initializer timed out after %d s', seconds);
         if (this.run === run) this.run = undefined;
         reject(controlError('InitializationTimeout', `The initializer did not finish within ${seconds} s (x-fc-initialization-timeout).`));
       }, seconds * 1000);

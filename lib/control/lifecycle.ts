@@ -1,10 +1,13 @@
 // GET /pre-freeze and GET /pre-stop: the instance lifecycle hooks.
+import createDebug from 'debug';
 import type { ServerResponse } from 'http';
 import type { Invocation } from '../invocation';
 import { WARN } from '../logging/format';
 import type { HookHandler } from '../options';
 import { callHandler } from './call';
 import { respond, respondError } from './respond';
+
+const debug = createDebug('express-fc-runtime:lifecycle');
 
 /**
  * A lifecycle hook. PreFreeze runs before every freeze; PreStop (`once`) runs at most once per
@@ -27,6 +30,7 @@ export class LifecycleHook {
     if (this.fn === undefined) return Promise.resolve();
     if (this.once && this.run !== undefined) return this.run;
     const late = (what: string) => invocation.log(WARN, `The hook had already finished; ${what} came later and was ignored.`);
+    debug('running the %s hook for %s', invocation.kind, invocation.requestId);
     const run = callHandler(this.fn, [invocation.context], late);
     if (this.once) this.run = run;
     return run;
