@@ -41,19 +41,50 @@ export class Invocation {
     this.write(formatLine(level, this.requestId, message));
   }
 
-  /** Writes the End marker, once; `error` is appended for an invocation cut short by a crash. */
+  /** Writes the End marker now, once; `error` is appended for an invocation cut short by a crash. */
   end(error?: string): void {
-    if (this.ended) return;
+    if (!this.ended) process.stdout.write(this.endText(error));
+  }
+
+  /**
+   * Ends the invocation when the turn of the event loop is over (see endSoon): Express logs the
+   * error of a failed request in a setImmediate after the response has closed, and that line
+   * belongs before the End marker.
+   */
+  endSoon(then: () => void): void {
+    ending.push(this);
+    afterEnding.push(then);
+    if (ending.length === 1) setImmediate(flushEnds);
+  }
+
+  private endText(error?: string): string {
     this.ended = true;
-    this.write(endMarker(this.kind, this.requestId, error));
+    return this.markStarted(endMarker(this.kind, this.requestId, error));
+  }
+
+  private markStarted(text: string): string {
+    if (this.started) return text;
+    this.started = true;
+    return startMarker(this.kind, this.requestId) + text;
   }
 
   private write(text: string): void {
-    if (!this.started) {
-      this.started = true;
-      text = startMarker(this.kind, this.requestId) + text;
-    }
+    text = this.markStarted(text);
     process.stdout.write(text);
     if (this.tail !== undefined) this.tail.push(text);
   }
+
+  /** Every invocation ended in the last turn of the loop, in one write. */
+  static flushEnds(): void {
+    const invocations = ending.splice(0);
+    const callbacks = afterEnding.splice(0);
+    let text = '';
+    for (const invocation of invocations) if (!invocation.ended) text += invocation.endText();
+    if (text !== '') process.stdout.write(text);
+    for (const callback of callbacks) callback();
+  }
 }
+
+const ending: Invocation[] = [];
+const afterEnding: (() => void)[] = [];
+const flushEnds = Invocation.flushEnds;

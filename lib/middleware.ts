@@ -100,9 +100,11 @@ export class Runtime {
       else then();
     };
     const runtime = this;
-    function endInvocation(this: FcResponse): void {
-      this[kInvocation]!.end();
+    const done = (): void => {
       if (--runtime.inFlight === 0) runtime.idleWaiters.splice(0).forEach((resolve) => resolve());
+    };
+    function endInvocation(this: FcResponse): void {
+      this[kInvocation]!.endSoon(done);
     }
 
     const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: FcResponse, next: Next): void {
@@ -138,7 +140,9 @@ export class Runtime {
       switch (controlPath) {
         case '/invoke':
           if (settings.eventPath === undefined) return whenReady(() => enter(invocation, req, res, () => invoke(req, res, invocation)));
+          // Mounted inside Express, the router has already recorded originalUrl: the event's too.
           req.url = settings.eventPath;
+          if ('originalUrl' in req) (req as { originalUrl: string }).originalUrl = settings.eventPath;
           return toApp(req, res, invocation, next);
         case '/initialize':
           return enter(invocation, req, res, () => initializer.handle(res, invocation));

@@ -13,7 +13,8 @@ const eventError: IsFailure = (_req, res) => res.statusCode >= 400;
  * set itself, and never changes the app's own status code.
  */
 export function createStatusHook(isFailure: IsFailure | undefined, forEvents: boolean) {
-  const failed = isFailure ?? (forEvents ? eventError : serverError);
+  const fallback = forEvents ? eventError : serverError;
+  const failed = isFailure ?? fallback;
   return function writeFcStatus(this: ServerResponse & { [kInvocation]?: Invocation }): void {
     const invocation = this[kInvocation];
     if (this.getHeader('x-fc-status') === undefined) {
@@ -21,7 +22,7 @@ export function createStatusHook(isFailure: IsFailure | undefined, forEvents: bo
       try {
         failure = failed(this.req, this);
       } catch {
-        failure = serverError(this.req, this); // a throwing isFailure must not break the response
+        failure = fallback(this.req, this); // a throwing isFailure must not break the response
       }
       this.setHeader('x-fc-status', failure ? '404' : '200');
     }
