@@ -5,7 +5,6 @@ import { storage } from './context';
 import { respondFailure } from './control/respond';
 import type { Invocation } from './invocation';
 import { ERROR } from './logging/format';
-import { redact } from './logging/redact';
 import { HTTP_INVOKE } from './routing';
 
 // How long a crashed process waits for its 404 to reach FC before it exits.
@@ -42,7 +41,7 @@ function onCrash(event: 'uncaughtException' | 'unhandledRejection') {
       if (appListens) return;
       // Node's default for a rejection is to raise it as an uncaught exception; do the same.
       if (event === 'unhandledRejection') throw error;
-      process.stderr.write(redact(`${inspect(error)}\n\nNode.js ${process.version}\n`));
+      process.stderr.write(`${inspect(error)}\n\nNode.js ${process.version}\n`); // redacted by the stream guard
       process.exit(1);
     }
     const label = event === 'uncaughtException' ? 'Uncaught exception' : 'Unhandled rejection';

@@ -388,6 +388,14 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
           await output().waitFor(new RegExp(`${escape(id)} \\[WARN\\] .*callback\\(error\\) came later and was ignored`));
         });
 
+        it('does not send the security token back in the error body of a handler that quotes it', async () => {
+          await start({ invoke: (_event, context) => Promise.reject(new Error(`token ${context.credentials.securityToken} refused`)) });
+          const { test } = invoke('x');
+          const res = await test.expect(404);
+          expect(res.body.errorMessage).to.equal('token [redacted] refused');
+          expect(res.text).to.not.contain(fcHeaders()['x-fc-security-token']);
+        });
+
         it('answers 404 NoEventHandler, naming both ways to configure one, when neither invoke nor eventPath is set', async () => {
           await start({});
           const res = await invoke('x').test.expect(404);

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'http';
 import { inspect } from 'util';
 import type { Invocation } from '../invocation';
 import { ERROR } from '../logging/format';
+import { redact } from '../logging/redact';
 
 export interface FcError {
   errorMessage: string;
@@ -37,9 +38,9 @@ export function respond(res: ServerResponse, status: number, body: string | Buff
   res.end(body);
 }
 
-/** Answers FC the failure, described as FC's runtimes do. */
+/** Answers FC the failure, described as FC's runtimes do; an error quoting a secret does not carry it back. */
 export function respondFailure(res: ServerResponse, error: unknown, status = 404): void {
-  respond(res, status, JSON.stringify(describeError(error)), 'application/json; charset=utf-8');
+  respond(res, status, redact(JSON.stringify(describeError(error))), 'application/json; charset=utf-8');
 }
 
 /** Fails the invocation: the stack to the log at ERROR with its request id, the description to FC. */
