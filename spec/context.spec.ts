@@ -10,6 +10,7 @@ import { pipeline } from 'stream/promises';
 import request from 'supertest';
 import { currentContext, type FcContext, type Options } from '../lib';
 import { bareApp, close, expressFlavours, fcHeaders, listen, newRequestId, urlOf } from './helpers/apps';
+import { withEnv } from './helpers/env';
 import { recordOutput } from './helpers/output';
 
 type FcRequest = IncomingMessage & { fc?: FcContext };
@@ -52,23 +53,6 @@ const ENV = {
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret-context-123456',
   ALIBABA_CLOUD_SECURITY_TOKEN: 'env-token-context-abcdef',
 };
-
-/** Runs `create` with exactly `vars` of the FC environment set (fcRuntime() reads it once), then restores process.env. */
-function withEnv<T>(vars: Record<string, string>, create: () => T): T {
-  const saved = new Map(FC_ENV.map((name) => [name, process.env[name]]));
-  for (const name of FC_ENV) {
-    if (vars[name] === undefined) delete process.env[name];
-    else process.env[name] = vars[name];
-  }
-  try {
-    return create();
-  } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
 
 /** The context's data fields as a plain object, so chai compares every key, undefined ones included. */
 function snapshot(context: FcContext | undefined) {
@@ -272,7 +256,7 @@ describe('request context: req.fc and currentContext()', () => {
             return 'ok';
           },
         };
-        server = await listen(withEnv({}, () => stack.app(options, route)));
+        server = await listen(withEnv({}, () => stack.app(options, route), { unset: FC_ENV }));
       });
       after(() => close(server));
       beforeEach(() => {
@@ -456,7 +440,7 @@ describe('request context: req.fc and currentContext()', () => {
       describe('with the FC 3.0 environment variables set', () => {
         let envServer: Server;
         before(async () => {
-          envServer = await listen(withEnv(ENV, () => stack.app(undefined, route)));
+          envServer = await listen(withEnv(ENV, () => stack.app(undefined, route), { unset: FC_ENV }));
         });
         after(() => close(envServer));
 

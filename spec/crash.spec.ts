@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { fcHeaders } from './helpers/apps';
 import { fixture, run, type Child } from './helpers/child';
-import { recordOutput } from './helpers/output';
+import { escapeRegExp, recordOutput } from './helpers/output';
 
 const STAMP = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const flavours = [
   { name: 'Express 5 under serve()', arg: 'express5' },
@@ -44,13 +43,13 @@ describe('uncaught errors (crash handling)', () => {
    */
   async function expectCrashLogged(id: string, message: string): Promise<void> {
     const running = child!.process.exitCode === null && child!.process.signalCode === null;
-    if (running) await child!.waitFor(new RegExp(`^FC Invoke End RequestId: ${escape(id)}, `));
+    if (running) await child!.waitFor(new RegExp(`^FC Invoke End RequestId: ${escapeRegExp(id)}, `));
     const lines = child!.stdout.split('\n');
     const starts = lines.filter((line) => line === `FC Invoke Start RequestId: ${id}`);
-    const ends = lines.filter((line) => new RegExp(`^FC Invoke End RequestId: ${escape(id)}(,|$)`).test(line));
+    const ends = lines.filter((line) => new RegExp(`^FC Invoke End RequestId: ${escapeRegExp(id)}(,|$)`).test(line));
     expect(starts, 'Start markers').to.have.length(1);
     expect(ends, 'End markers').to.deep.equal([`FC Invoke End RequestId: ${id}, Error: ${message}`]);
-    const error = lines.findIndex((line) => new RegExp(`^${STAMP} ${escape(id)} \\[ERROR\\] .*${escape(message)}`).test(line));
+    const error = lines.findIndex((line) => new RegExp(`^${STAMP} ${escapeRegExp(id)} \\[ERROR\\] .*${escapeRegExp(message)}`).test(line));
     expect(error, `an ERROR line with ${id}`).to.be.above(-1);
     expect(lines.indexOf(starts[0])).to.be.below(error);
     expect(error).to.be.below(lines.indexOf(ends[0]));

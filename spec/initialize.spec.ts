@@ -3,14 +3,9 @@ import type express from 'express';
 import type { IncomingMessage, Server } from 'http';
 import request from 'supertest';
 import type { FcContext, HookHandler, Options } from '../lib';
-import { bareApp, close, expressFlavours, fcHeaders, listen } from './helpers/apps';
-import { recordOutput } from './helpers/output';
-
-type Kind = 'Initialize' | 'PreFreeze' | 'PreStop';
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+import { bareApp, close, expressFlavours, fcHeaders, listen, listenPerTest } from './helpers/apps';
+import { expectOneInvocation } from './helpers/markers';
+import { escapeRegExp, recordOutput } from './helpers/output';
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
@@ -67,28 +62,26 @@ const FIRST_FAILURES: FirstFailure[] = [
 describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
   const output = recordOutput();
 
-  /** Exactly one Start before exactly one End of `kind` for this id, once the End is written. */
-  async function expectMarkers(kind: Kind, requestId: string): Promise<void> {
-    await output().waitFor(new RegExp(`^FC ${kind} End RequestId: ${escape(requestId)}$`));
-    const lines = output().stdoutLines;
-    const starts = lines.flatMap((line, i) => (line === `FC ${kind} Start RequestId: ${requestId}` ? [i] : []));
-    const ends = lines.flatMap((line, i) => (line === `FC ${kind} End RequestId: ${requestId}` ? [i] : []));
-    expect(starts, `${kind} Start markers of ${requestId}`).to.have.length(1);
-    expect(ends, `${kind} End markers of ${requestId}`).to.have.length(1);
-    expect(starts[0]).to.be.below(ends[0]);
-  }
-
   for (const flavour of expressFlavours) {
     describe(flavour.name, () => {
+      const listenForTest = listenPerTest();
       let server: Server | undefined;
-      afterEach(async () => {
-        if (server !== undefined) await close(server);
-        server = undefined;
-      });
 
       async function start(options: Options, routes?: (app: express.Express) => void): Promise<Server> {
-        server = await listen(flavour.app(options, routes));
+        server = await listenForTest(flavour.app(options, routes));
         return server;
+      }
+
+      /** Two GETs of a lifecycle path, each answered 200 with x-fc-status 200; resolves with their request ids. */
+      async function getTwice(path: '/pre-freeze' | '/pre-stop'): Promise<string[]> {
+        const ids: string[] = [];
+        for (let i = 0; i < 2; i++) {
+          const headers = control(path);
+          ids.push(headers['x-fc-request-id']);
+          const res = await request(server!).get(path).set(headers).expect(200);
+          expect(res.headers['x-fc-status']).to.equal('200');
+        }
+        return ids;
       }
 
       describe('POST /initialize', () => {
@@ -109,13 +102,13 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
           const answers = await Promise.all(headers.map((h) => request(server!).post('/initialize').set(h).expect(200)));
           expect(calls).to.equal(1);
           for (const res of answers) expect(res.headers['x-fc-status']).to.equal('200');
-          for (const h of headers) await expectMarkers('Initialize', h['x-fc-request-id']);
+          for (const h of headers) await expectOneInvocation(output(), 'Initialize', h['x-fc-request-id']);
 
           const later = control('/initialize');
           const res = await request(server!).post('/initialize').set(later).expect(200);
           expect(res.headers['x-fc-status']).to.equal('200');
           expect(calls).to.equal(1);
-          await expectMarkers('Initialize', later['x-fc-request-id']);
+          await expectOneInvocation(output(), 'Initialize', later['x-fc-request-id']);
         });
 
         for (const failure of FIRST_FAILURES) {
@@ -128,8 +121,8 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
             expect(failed.body).to.have.all.keys('errorMessage', 'errorType', 'stackTrace');
             expect(failed.body.errorType).to.equal('Error');
             expect(failed.body.errorMessage).to.equal('init failed');
-            await output().waitFor(new RegExp(`${escape(first['x-fc-request-id'])} \\[ERROR\\] Error: init failed`));
-            await expectMarkers('Initialize', first['x-fc-request-id']);
+            await output().waitFor(new RegExp(`${escapeRegExp(first['x-fc-request-id'])} \\[ERROR\\] Error: init failed`));
+            await expectOneInvocation(output(), 'Initialize', first['x-fc-request-id']);
 
             const res = await request(server!).post('/initialize').set(control('/initialize')).expect(200);
             expect(res.headers['x-fc-status']).to.equal('200');
@@ -216,7 +209,7 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
           const headers = control('/initialize');
           const res = await request(server!).post('/initialize').set(headers).expect(200);
           expect(res.headers['x-fc-status']).to.equal('200');
-          await expectMarkers('Initialize', headers['x-fc-request-id']);
+          await expectOneInvocation(output(), 'Initialize', headers['x-fc-request-id']);
         });
 
         it('runs a callback-style (context, callback) initializer with the context of the request', async () => {
@@ -239,29 +232,17 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
         it('runs preFreeze on every /pre-freeze', async () => {
           let calls = 0;
           await start({ preFreeze: async () => void calls++ });
-          const ids: string[] = [];
-          for (let i = 0; i < 2; i++) {
-            const headers = control('/pre-freeze');
-            ids.push(headers['x-fc-request-id']);
-            const res = await request(server!).get('/pre-freeze').set(headers).expect(200);
-            expect(res.headers['x-fc-status']).to.equal('200');
-          }
+          const ids = await getTwice('/pre-freeze');
           expect(calls).to.equal(2);
-          for (const id of ids) await expectMarkers('PreFreeze', id);
+          for (const id of ids) await expectOneInvocation(output(), 'PreFreeze', id);
         });
 
         it('runs preStop once, even when /pre-stop comes twice', async () => {
           let calls = 0;
           await start({ preStop: async () => void calls++ });
-          const ids: string[] = [];
-          for (let i = 0; i < 2; i++) {
-            const headers = control('/pre-stop');
-            ids.push(headers['x-fc-request-id']);
-            const res = await request(server!).get('/pre-stop').set(headers).expect(200);
-            expect(res.headers['x-fc-status']).to.equal('200');
-          }
+          const ids = await getTwice('/pre-stop');
           expect(calls).to.equal(1);
-          for (const id of ids) await expectMarkers('PreStop', id);
+          for (const id of ids) await expectOneInvocation(output(), 'PreStop', id);
         });
 
         for (const [path, option] of [['/pre-freeze', 'preFreeze'], ['/pre-stop', 'preStop']] as const) {
@@ -296,25 +277,21 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
           const stopped = await request(server!).get('/pre-stop').set(stop).expect(200);
           expect(stopped.headers['x-fc-status']).to.equal('200');
           expect(calls).to.deep.equal(['preFreeze', 'preStop']);
-          await expectMarkers('PreFreeze', freeze['x-fc-request-id']);
-          await expectMarkers('PreStop', stop['x-fc-request-id']);
+          await expectOneInvocation(output(), 'PreFreeze', freeze['x-fc-request-id']);
+          await expectOneInvocation(output(), 'PreStop', stop['x-fc-request-id']);
         });
       });
     });
   }
 
   describe('a bare http handler', () => {
-    let server: Server | undefined;
-    afterEach(async () => {
-      if (server !== undefined) await close(server);
-      server = undefined;
-    });
+    const listenForTest = listenPerTest();
 
     it('runs the initializer once and preStop once', async () => {
       let initialized = 0;
       let stopped = 0;
       const options: Options = { initialize: async () => void initialized++, preStop: async () => void stopped++ };
-      server = await listen(bareApp(options, (_req, res) => res.end('app')));
+      const server = await listenForTest(bareApp(options, (_req, res) => res.end('app')));
       for (let i = 0; i < 2; i++) {
         const init = await request(server).post('/initialize').set(control('/initialize')).expect(200);
         expect(init.headers['x-fc-status']).to.equal('200');

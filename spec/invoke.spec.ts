@@ -5,8 +5,9 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders, type Server } 
 import type { AddressInfo } from 'net';
 import request from 'supertest';
 import type { FcContext, InvokeHandler, Options } from '../lib';
-import { bareApp, close, expressFlavours, fcHeaders, listen } from './helpers/apps';
-import { recordOutput } from './helpers/output';
+import { bareApp, expressFlavours, fcHeaders, listenPerTest } from './helpers/apps';
+import { expectOneInvocation } from './helpers/markers';
+import { escapeRegExp, recordOutput } from './helpers/output';
 
 const raws: Record<string, typeof express.raw> = { 'Express 5': express.raw, 'Express 4': express4.raw };
 
@@ -16,10 +17,6 @@ function binary(res: request.Response, done: (error: Error | null, body: Buffer)
   const stream = res as unknown as NodeJS.ReadableStream;
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   stream.on('end', () => done(null, Buffer.concat(chunks)));
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Every byte value, twice, and bytes that are no valid UTF-8. */
@@ -165,27 +162,13 @@ const FAILURES: Failure[] = [
 describe('POST /invoke (x-fc-control-path: /invoke)', () => {
   const output = recordOutput();
 
-  /** Exactly one Start before exactly one End for this id, once the End is written. */
-  async function expectMarkers(requestId: string): Promise<void> {
-    await output().waitFor(new RegExp(`^FC Invoke End RequestId: ${escape(requestId)}$`));
-    const lines = output().stdoutLines;
-    const starts = lines.flatMap((line, i) => (line === `FC Invoke Start RequestId: ${requestId}` ? [i] : []));
-    const ends = lines.flatMap((line, i) => (line === `FC Invoke End RequestId: ${requestId}` ? [i] : []));
-    expect(starts, 'Start markers').to.have.length(1);
-    expect(ends, 'End markers').to.have.length(1);
-    expect(starts[0]).to.be.below(ends[0]);
-  }
-
   for (const flavour of expressFlavours) {
     describe(flavour.name, () => {
+      const listenForTest = listenPerTest();
       let server: Server | undefined;
-      afterEach(async () => {
-        if (server !== undefined) await close(server);
-        server = undefined;
-      });
 
       async function start(options: Options, routes?: (app: express.Express) => void): Promise<Server> {
-        server = await listen(flavour.app(options, routes));
+        server = await listenForTest(flavour.app(options, routes));
         return server;
       }
 
@@ -231,7 +214,7 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
           const { id, test } = invoke('x');
           const res = await test.expect(200, 'from the callback');
           expect(res.headers['x-fc-status']).to.equal('200');
-          await output().waitFor(new RegExp(`${escape(id)} \\[WARN\\] .*the returned promise came later and was ignored`));
+          await output().waitFor(new RegExp(`${escapeRegExp(id)} \\[WARN\\] .*the returned promise came later and was ignored`));
         });
 
         it('lets the rejection of an async (event, context, callback) handler win when it comes first', async () => {
@@ -245,7 +228,7 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
           const res = await test.expect(404);
           expect(res.headers['x-fc-status']).to.equal('404');
           expect(res.body.errorMessage).to.equal('rejected first');
-          await output().waitFor(new RegExp(`${escape(id)} \\[WARN\\] .*callback\\(null, result\\) came later and was ignored`));
+          await output().waitFor(new RegExp(`${escapeRegExp(id)} \\[WARN\\] .*callback\\(null, result\\) came later and was ignored`));
         });
 
         it('waits for the callback when an async (event, context, callback) handler resolves to undefined', async () => {
@@ -356,7 +339,7 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
             expect(res.body.stackTrace).to.be.an('array');
             if (failure.stack) expect(res.body.stackTrace).to.not.be.empty;
             for (const line of res.body.stackTrace) expect(line).to.be.a('string').and.match(/^at \S/);
-            const logged = await output().waitFor(new RegExp(`${escape(id)} ${failure.logged.source}`, failure.logged.flags));
+            const logged = await output().waitFor(new RegExp(`${escapeRegExp(id)} ${failure.logged.source}`, failure.logged.flags));
             expect(logged).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /);
           });
         }
@@ -372,7 +355,7 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
           const res = await test.expect(404);
           expect(res.headers['x-fc-status']).to.equal('404');
           expect(res.body.errorMessage).to.equal('first');
-          await output().waitFor(new RegExp(`${escape(id)} \\[WARN\\] .*callback\\(null, result\\) came later and was ignored`));
+          await output().waitFor(new RegExp(`${escapeRegExp(id)} \\[WARN\\] .*callback\\(null, result\\) came later and was ignored`));
         });
 
         it('keeps the first callback(null, result) and warns that a later callback(error) was ignored', async () => {
@@ -385,7 +368,7 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
           const { id, test } = invoke('x');
           const res = await test.expect(200, 'first');
           expect(res.headers['x-fc-status']).to.equal('200');
-          await output().waitFor(new RegExp(`${escape(id)} \\[WARN\\] .*callback\\(error\\) came later and was ignored`));
+          await output().waitFor(new RegExp(`${escapeRegExp(id)} \\[WARN\\] .*callback\\(error\\) came later and was ignored`));
         });
 
         it('does not send the security token back in the error body of a handler that quotes it', async () => {
@@ -479,31 +462,27 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
           await ok.test.expect(200, 'ok');
           const failed = invoke('fail');
           await failed.test.expect(404);
-          await expectMarkers(ok.id);
-          await expectMarkers(failed.id);
+          await expectOneInvocation(output(), 'Invoke', ok.id);
+          await expectOneInvocation(output(), 'Invoke', failed.id);
         });
       });
     });
   }
 
   describe('a bare http handler', () => {
-    let server: Server | undefined;
-    afterEach(async () => {
-      if (server !== undefined) await close(server);
-      server = undefined;
-    });
+    const listenForTest = listenPerTest();
 
     it('answers an event with the handler\'s result', async () => {
-      server = await listen(bareApp({ invoke: async (event) => ({ length: event.length }) }, (_req, res) => res.end('app')));
+      const server = await listenForTest(bareApp({ invoke: async (event) => ({ length: event.length }) }, (_req, res) => res.end('app')));
       const headers = fcHeaders({ 'x-fc-control-path': '/invoke' });
       const res = await request(server).post('/invoke').set(headers).send('12345').expect(200);
       expect(res.headers['x-fc-status']).to.equal('200');
       expect(res.body).to.deep.equal({ length: 5 });
-      await expectMarkers(headers['x-fc-request-id']);
+      await expectOneInvocation(output(), 'Invoke', headers['x-fc-request-id']);
     });
 
     it('answers a failing handler with 404 and the FC error body', async () => {
-      server = await listen(
+      const server = await listenForTest(
         bareApp(
           {
             invoke: () => {
@@ -518,7 +497,7 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
       expect(res.headers['x-fc-status']).to.equal('404');
       expect(res.body.errorType).to.equal('SyntaxError');
       expect(res.body.errorMessage).to.equal('bad event');
-      await expectMarkers(headers['x-fc-request-id']);
+      await expectOneInvocation(output(), 'Invoke', headers['x-fc-request-id']);
     });
   });
 });

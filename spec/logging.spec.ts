@@ -5,26 +5,11 @@ import request from 'supertest';
 import { format } from 'util';
 import { logger, type Options } from '../lib';
 import { close, expressFlavours, fcHeaders, listen, newRequestId, urlOf, type Flavour } from './helpers/apps';
-import { recordOutput } from './helpers/output';
+import { withEnv } from './helpers/env';
+import { escapeRegExp, recordOutput } from './helpers/output';
 
 /** `<ISO UTC ms> <requestId> [LEVEL] <message>`, FC's log line. */
 const LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (\S+) \[(DEBUG|INFO|WARN|ERROR)\] (.*)$/;
-
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Sets env vars for the duration of `make` only: fcRuntime() reads them once, at construction. */
-function withEnv<T>(vars: Record<string, string>, make: () => T): T {
-  const saved = Object.keys(vars).map((name) => [name, process.env[name]] as const);
-  Object.assign(process.env, vars);
-  try {
-    return make();
-  } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
 
 /** Waits for the macrotask queue: lets concurrent requests interleave (not used to synchronise). */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -122,7 +107,7 @@ describe('FC logging', () => {
    * its line, Start first; returns their line indexes.
    */
   async function markers(id: string, kind = 'Invoke'): Promise<{ start: number; end: number }> {
-    await output().waitFor(new RegExp(`FC ${kind} End RequestId: ${escape(id)}`));
+    await output().waitFor(new RegExp(`FC ${kind} End RequestId: ${escapeRegExp(id)}`));
     const lines = output().stdoutLines;
     const startLine = `FC ${kind} Start RequestId: ${id}`;
     const endLine = `FC ${kind} End RequestId: ${id}`;
@@ -140,6 +125,13 @@ describe('FC logging', () => {
     const lines = linesOf(id);
     expect(lines.map(({ level, message }) => [level, message])).to.deep.equal(expected);
     for (const { index } of lines) expect(index).to.be.within(start + 1, end - 1);
+  }
+
+  /** GETs `path` with fresh FC headers and expects 200; resolves with the request id. */
+  async function getOk(server: Server, path: string): Promise<string> {
+    const headers = fcHeaders();
+    await request(server).get(path).set(headers).expect(200);
+    return headers['x-fc-request-id'];
   }
 
   it('writes the exported logger outside any request with - as the id', () => {
@@ -168,9 +160,7 @@ describe('FC logging', () => {
         });
 
         it('brackets a request that logs with one Start and one End marker', async () => {
-          const headers = fcHeaders();
-          await request(server).get('/log').set(headers).expect(200);
-          const id = headers['x-fc-request-id'];
+          const id = await getOk(server, '/log');
           await expectLogged(id, [
             ['INFO', 'via req.fc.logger'],
             ['INFO', 'via the exported logger'],
@@ -241,9 +231,7 @@ describe('FC logging', () => {
         });
 
         it('gives every console method its level', async () => {
-          const headers = fcHeaders();
-          await request(server).get('/levels').set(headers).expect(200);
-          const id = headers['x-fc-request-id'];
+          const id = await getOk(server, '/levels');
           await markers(id);
           const consoleLines = linesOf(id).filter(({ message }) => message.startsWith('console-'));
           expect(consoleLines.map(({ level, message }) => [level, message])).to.deep.equal([
@@ -256,9 +244,7 @@ describe('FC logging', () => {
         });
 
         it('formats console arguments as util.format does', async () => {
-          const headers = fcHeaders();
-          await request(server).get('/format').set(headers).expect(200);
-          const id = headers['x-fc-request-id'];
+          const id = await getOk(server, '/format');
           await markers(id);
           // A multi-line message stays one record: its first line carries the prefix.
           const stdout = output().stdout;
@@ -267,7 +253,7 @@ describe('FC logging', () => {
             ['INFO', [{ a: 1, nested: { b: 'x' } }]],
             ['WARN', ['object', { list: [1, 2] }, 'and more']],
           ] as const) {
-            expect(stdout).to.match(new RegExp(`Z ${escape(id)} \\[${level}\\] ${escape(format(...args))}\\n`));
+            expect(stdout).to.match(new RegExp(`Z ${escapeRegExp(id)} \\[${level}\\] ${escapeRegExp(format(...args))}\\n`));
           }
           expect(stdout).to.include(`[INFO] a has 2\n`);
         });
@@ -313,9 +299,7 @@ describe('FC logging', () => {
         for (const { name, make, kept } of cases) {
           it(`${name} writes ${kept.join(', ')} lines from the logger, the exported logger and console`, async () => {
             const server = await serve(make);
-            const headers = fcHeaders();
-            await request(server).get('/levels').set(headers).expect(200);
-            const id = headers['x-fc-request-id'];
+            const id = await getOk(server, '/levels');
             await markers(id);
             const expected: [string, string][] = [];
             for (const level of ['debug', 'info', 'warn', 'error']) {
@@ -331,9 +315,7 @@ describe('FC logging', () => {
       describe('console: false', () => {
         it('leaves console.log alone while req.fc!.logger still writes FC lines', async () => {
           const server = await serve(() => flavour.app({ console: false }, routes));
-          const headers = fcHeaders();
-          await request(server).get('/log').set(headers).expect(200);
-          const id = headers['x-fc-request-id'];
+          const id = await getOk(server, '/log');
           await expectLogged(id, [
             ['INFO', 'via req.fc.logger'],
             ['INFO', 'via the exported logger'],
@@ -415,7 +397,7 @@ describe('FC logging', () => {
           const id = headers['x-fc-request-id'];
           const tail = Buffer.from(res.headers['x-fc-log-result'], 'base64').toString('utf8');
           const stamp = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
-          expect(tail).to.match(new RegExp(`^FC Invoke Start RequestId: ${escape(id)}\\n${stamp} ${escape(id)} \\[INFO\\] one\\n${stamp} ${escape(id)} \\[WARN\\] two\\n$`));
+          expect(tail).to.match(new RegExp(`^FC Invoke Start RequestId: ${escapeRegExp(id)}\\n${stamp} ${escapeRegExp(id)} \\[INFO\\] one\\n${stamp} ${escapeRegExp(id)} \\[WARN\\] two\\n$`));
           await expectLogged(id, [
             ['INFO', 'one'],
             ['WARN', 'two'],
@@ -478,7 +460,7 @@ describe('FC logging', () => {
     const failed = new Promise<Error>((resolve) => req.on('error', resolve));
     req.on('response', () => expect.fail('the route should not have answered'));
     req.end();
-    await output().waitFor(new RegExp(`${escape(id)} \\[INFO\\] ${started}$`));
+    await output().waitFor(new RegExp(`${escapeRegExp(id)} \\[INFO\\] ${started}$`));
     req.destroy();
     await failed;
     return id;

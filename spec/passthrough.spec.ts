@@ -4,8 +4,7 @@ import express from 'express';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import request from 'supertest';
-import type { Options } from '../lib';
-import { bareApp, close, expressFlavours, fcHeaders, listen } from './helpers/apps';
+import { close, fcHeaders, listen, stacksServing } from './helpers/apps';
 import { recordOutput } from './helpers/output';
 
 interface Raw {
@@ -129,62 +128,46 @@ const CREDENTIAL_HEADERS = {
 describe('fcRuntime() HTTP passthrough', () => {
   const output = recordOutput();
 
-  interface Stack {
-    name: string;
-    express: boolean;
-    handler(options?: Options): (req: IncomingMessage, res: ServerResponse) => void;
-  }
-
-  const stacks: Stack[] = [
-    ...expressFlavours.map((flavour) => ({
-      name: flavour.name,
-      express: true,
-      handler: (options?: Options) =>
-        flavour.app(options, (app) => {
-          app.all('/body', digestBody);
-          app.get('/binary', answerBinary);
-          app.get('/cookies', (_req, res) => {
-            res.cookie('a', '1');
-            res.cookie('b', '2', { httpOnly: true });
-            res.append('Set-Cookie', 'c=3; Max-Age=60; Secure; SameSite=Lax');
-            res.set('X-Custom-Answer', 'forty-two');
-            res.set('X-Other', 'second value');
-            res.send('cookies');
-          });
-          app.get('/status/:code', (req, res) => {
-            const code = Number(req.params.code);
-            if (code === 302) res.redirect(302, '/elsewhere?from=status');
-            else if (code === 204) res.status(204).end();
-            else res.status(code).type('text/plain').send(`status ${code}`);
-          });
-          app.get('/', (req, res) => res.json({ ...seen(req), route: '/', path: req.path, originalUrl: req.originalUrl }));
-          app.get('/users/:id', (req, res) =>
-            res.json({ ...seen(req), route: '/users/:id', path: req.path, query: req.query, params: req.params, originalUrl: req.originalUrl }),
-          );
-          // Everything else echoes what the app saw; the method also as a header, for HEAD.
-          app.use((req: express.Request, res: express.Response) => {
-            res.set('x-echo-method', req.method);
-            res.json({ ...seen(req), path: req.path, query: req.query, originalUrl: req.originalUrl });
-          });
-        }),
-    })),
-    {
-      name: 'a bare http handler',
-      express: false,
-      handler: (options?: Options) =>
-        bareApp(options, (req, res) => {
-          const path = req.url!.split('?')[0];
-          const status = /^\/status\/(\d{3})$/.exec(path);
-          if (path === '/body') return digestBody(req, res);
-          if (path === '/binary') return answerBinary(req, res);
-          if (path === '/cookies') return answerHeaders(req, res);
-          if (status) return answerStatus(Number(status[1]), res);
-          res.setHeader('x-echo-method', req.method!);
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify(seen(req)));
-        }),
+  const stacks = stacksServing(
+    (app) => {
+      app.all('/body', digestBody);
+      app.get('/binary', answerBinary);
+      app.get('/cookies', (_req, res) => {
+        res.cookie('a', '1');
+        res.cookie('b', '2', { httpOnly: true });
+        res.append('Set-Cookie', 'c=3; Max-Age=60; Secure; SameSite=Lax');
+        res.set('X-Custom-Answer', 'forty-two');
+        res.set('X-Other', 'second value');
+        res.send('cookies');
+      });
+      app.get('/status/:code', (req, res) => {
+        const code = Number(req.params.code);
+        if (code === 302) res.redirect(302, '/elsewhere?from=status');
+        else if (code === 204) res.status(204).end();
+        else res.status(code).type('text/plain').send(`status ${code}`);
+      });
+      app.get('/', (req, res) => res.json({ ...seen(req), route: '/', path: req.path, originalUrl: req.originalUrl }));
+      app.get('/users/:id', (req, res) =>
+        res.json({ ...seen(req), route: '/users/:id', path: req.path, query: req.query, params: req.params, originalUrl: req.originalUrl }),
+      );
+      // Everything else echoes what the app saw; the method also as a header, for HEAD.
+      app.use((req: express.Request, res: express.Response) => {
+        res.set('x-echo-method', req.method);
+        res.json({ ...seen(req), path: req.path, query: req.query, originalUrl: req.originalUrl });
+      });
     },
-  ];
+    (req, res) => {
+      const path = req.url!.split('?')[0];
+      const status = /^\/status\/(\d{3})$/.exec(path);
+      if (path === '/body') return digestBody(req, res);
+      if (path === '/binary') return answerBinary(req, res);
+      if (path === '/cookies') return answerHeaders(req, res);
+      if (status) return answerStatus(Number(status[1]), res);
+      res.setHeader('x-echo-method', req.method!);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(seen(req)));
+    },
+  );
 
   for (const stack of stacks) {
     describe(stack.name, () => {

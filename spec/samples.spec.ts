@@ -1,27 +1,16 @@
 import { expect } from 'chai';
-import { createServer } from 'http';
-import type { AddressInfo } from 'net';
 import { join } from 'path';
 import { run, type Child } from './helpers/child';
-import { fcHeaders } from './helpers/apps';
+import { fcHeaders, freePorts } from './helpers/apps';
 
 const root = join(__dirname, '..', '..');
-
-/** A port nobody listens on right now: the kernel's pick for a throwaway server. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('samples/quickstart (npm start)', () => {
   let child: Child;
   let base: string;
 
   before(async () => {
-    const port = await freePort();
+    const [port] = await freePorts(1);
     child = run(join(root, 'samples', 'quickstart', 'server.js'), { FC_CUSTOM_LISTEN_PORT: String(port) });
     await child.waitFor(/^FunctionCompute express runtime inited\.$/);
     base = `http://127.0.0.1:${port}`;

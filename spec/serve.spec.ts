@@ -2,12 +2,13 @@ import { expect } from 'chai';
 import { once } from 'events';
 import express from 'express';
 import express4 from 'express4';
-import { createServer, get, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'http';
+import { get, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'http';
 import { connect, type AddressInfo, type Socket } from 'net';
 import request from 'supertest';
 import { serve, type FcContext, type Handler, type ServeOptions } from '../lib';
-import { expressFlavours, fcHeaders } from './helpers/apps';
+import { expressFlavours, fcHeaders, freePorts } from './helpers/apps';
 import { fixture, run, type Child } from './helpers/child';
+import { withEnv } from './helpers/env';
 import { recordOutput } from './helpers/output';
 
 const BASE_PATH = '/2016-08-15/proxy/web/site';
@@ -54,15 +55,6 @@ function connectOutcome(port: number): Promise<string> {
   });
 }
 
-/** Ports the kernel just handed out and took back: free right now. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, '0.0.0.0', resolve))));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
 /** Sends one HTTP/1.1 request on an open socket and resolves with the raw response, body `served <path>`. */
 function exchange(socket: Socket, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -92,23 +84,6 @@ function exchange(socket: Socket, path: string): Promise<string> {
     socket.once('error', onError);
     socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`);
   });
-}
-
-/** Sets env vars (undefined deletes) for the duration of `fn`, then puts the old values back. */
-function withEnv(vars: Record<string, string | undefined>, fn: () => void): void {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  apply(vars);
-  try {
-    fn();
-  } finally {
-    apply(saved);
-  }
 }
 
 const count = (lines: string[], line: string) => lines.filter((l) => l === line).length;
@@ -316,27 +291,28 @@ describe('serve(app, options)', () => {
         expect(() => serve(app, { port: 0, invoke: () => 'x' })).to.throw(TypeError, /invoke.*fcRuntime\(\)/);
       });
 
-      it('strips the base path before Express sees the request, when the app does not mount fcRuntime()', async () => {
-        const app = plainExpress[flavour.name]();
+      /** GET /users/:id answers what Express saw of the URL. */
+      const users = (app: express.Express) => {
         app.get('/users/:id', (req, res) => res.json({ originalUrl: req.originalUrl, id: req.params.id, basePath: req.fc?.basePath }));
+      };
+      /** Serves `app` and checks that a request under the FC base path reaches /users/:id without it. */
+      async function expectBasePathStripped(app: Handler): Promise<void> {
         const server = await served(app, { port: 0 });
         const res = await request(server)
           .get(`${BASE_PATH}/users/7?x=1`)
           .set(fcHeaders({ 'x-fc-base-path': BASE_PATH }))
           .expect(200);
         expect(res.body).to.deep.equal({ originalUrl: '/users/7?x=1', id: '7', basePath: BASE_PATH });
+      }
+
+      it('strips the base path before Express sees the request, when the app does not mount fcRuntime()', async () => {
+        const app = plainExpress[flavour.name]();
+        users(app);
+        await expectBasePathStripped(app);
       });
 
       it('strips the base path before Express sees the request, when the app mounts fcRuntime()', async () => {
-        const app = flavour.app(undefined, (a) => {
-          a.get('/users/:id', (req, res) => res.json({ originalUrl: req.originalUrl, id: req.params.id, basePath: req.fc?.basePath }));
-        });
-        const server = await served(app, { port: 0 });
-        const res = await request(server)
-          .get(`${BASE_PATH}/users/7?x=1`)
-          .set(fcHeaders({ 'x-fc-base-path': BASE_PATH }))
-          .expect(200);
-        expect(res.body).to.deep.equal({ originalUrl: '/users/7?x=1', id: '7', basePath: BASE_PATH });
+        await expectBasePathStripped(flavour.app(undefined, users));
       });
     });
   }

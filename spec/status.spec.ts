@@ -4,8 +4,7 @@ import express from 'express';
 import express4 from 'express4';
 import type { IncomingMessage, Server, ServerResponse } from 'http';
 import request from 'supertest';
-import type { Options } from '../lib';
-import { bareApp, close, expressFlavours, fcHeaders, listen } from './helpers/apps';
+import { close, expressFlavours, fcHeaders, listen, stacksServing } from './helpers/apps';
 import { recordOutput } from './helpers/output';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
@@ -58,36 +57,20 @@ const ROUTES: Record<string, Route> = {
 describe('x-fc-status', () => {
   const output = recordOutput();
 
-  interface Stack {
-    name: string;
-    express: boolean;
-    handler(options?: Options): (req: IncomingMessage, res: ServerResponse) => void;
-  }
-
-  const stacks: Stack[] = [
-    ...expressFlavours.map((flavour) => ({
-      name: flavour.name,
-      express: true,
-      handler: (options?: Options) =>
-        flavour.app(options, (app) => {
-          for (const [path, route] of Object.entries(ROUTES)) app.all(path, route);
-          app.get('/next-error', (_req, _res, next) => next(new Error('passed to next')));
-          app.get('/throws', () => {
-            throw new Error('thrown by a route');
-          });
-        }),
-    })),
-    {
-      name: 'a bare http handler',
-      express: false,
-      handler: (options?: Options) =>
-        bareApp(options, (req, res) => {
-          const route = ROUTES[req.url!.split('?')[0]];
-          if (route) route(req, res);
-          else text(res, 404, 'no such page');
-        }),
+  const stacks = stacksServing(
+    (app) => {
+      for (const [path, route] of Object.entries(ROUTES)) app.all(path, route);
+      app.get('/next-error', (_req, _res, next) => next(new Error('passed to next')));
+      app.get('/throws', () => {
+        throw new Error('thrown by a route');
+      });
     },
-  ];
+    (req, res) => {
+      const route = ROUTES[req.url!.split('?')[0]];
+      if (route) route(req, res);
+      else text(res, 404, 'no such page');
+    },
+  );
 
   for (const stack of stacks) {
     describe(stack.name, () => {

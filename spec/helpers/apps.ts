@@ -50,6 +50,34 @@ export function bareApp(options: Options | undefined, respond: Handler): Handler
     });
 }
 
+/** One of the stacks a behaviour of fcRuntime() runs against, with the same routes under each. */
+export interface Stack {
+  name: string;
+  /** An Express app: the behaviours only Express has (next(err), route params) apply. */
+  express: boolean;
+  /** A handler with fcRuntime(options) in front of the stack's routes. */
+  handler(options?: Options): Handler;
+}
+
+/**
+ * Express 5 and Express 4 with `routes` added after fcRuntime(), and a bare http handler where
+ * `respond` answers the same requests with Node's own API.
+ */
+export function stacksServing(routes: Setup, respond: Handler): Stack[] {
+  return [
+    ...expressFlavours.map((flavour) => ({
+      name: flavour.name,
+      express: true,
+      handler: (options?: Options) => flavour.app(options, routes),
+    })),
+    {
+      name: 'a bare http handler',
+      express: false,
+      handler: (options?: Options) => bareApp(options, respond),
+    },
+  ];
+}
+
 /** A real server on 127.0.0.1 and an ephemeral port; supertest takes it as it is. */
 export async function listen(handler: Handler): Promise<Server> {
   const server = createServer(handler);
@@ -64,6 +92,29 @@ export function urlOf(server: Server): string {
 export function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * listen() for the tests of the enclosing describe: every server started through the returned
+ * function is closed after the test that started it.
+ */
+export function listenPerTest(): (handler: Handler) => Promise<Server> {
+  const servers: Server[] = [];
+  afterEach(() => Promise.all(servers.splice(0).map(close)));
+  return async (handler) => {
+    const server = await listen(handler);
+    servers.push(server);
+    return server;
+  };
+}
+
+/** Ports the kernel just handed out (on every interface) and took back: free right now. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, '0.0.0.0', resolve))));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
 
 let counter = 0;

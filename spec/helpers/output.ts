@@ -3,6 +3,11 @@ import { format } from 'util';
 
 type Write = (...args: unknown[]) => boolean;
 
+/** `text` as a regular expression source that matches exactly it: for request ids and messages inside patterns. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 class Recording {
   stdout = '';
   stderr = '';
