@@ -2,17 +2,13 @@
 import type { ServerResponse } from 'http';
 import { inspect } from 'util';
 import { storage } from './context';
-import { respondFailure } from './control/respond';
+import { describeError, errorText, respondFailure } from './control/respond';
 import type { Invocation } from './invocation';
 import { ERROR } from './logging/format';
 import { HTTP_INVOKE } from './routing';
 
 // How long a crashed process waits for its 404 to reach FC before it exits.
 const FLUSH_BEFORE_EXIT_MS = 1000;
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : inspect(error);
-}
 
 /** FC must hear of the failure: a site route gets a bare 500, an event the FC error body; both x-fc-status 404. */
 function answer(res: ServerResponse, invocation: Invocation, error: unknown): void {
@@ -45,8 +41,8 @@ function onCrash(event: 'uncaughtException' | 'unhandledRejection') {
       process.exit(1);
     }
     const label = event === 'uncaughtException' ? 'Uncaught exception' : 'Unhandled rejection';
-    invocation.log(ERROR, `${label}: ${error instanceof Error && error.stack ? error.stack : inspect(error)}`);
-    invocation.end(message(error));
+    invocation.log(ERROR, `${label}: ${errorText(error)}`);
+    invocation.end(describeError(error).errorMessage);
     const res = invocation.response;
     if (res !== undefined && !res.writableEnded) answer(res, invocation, error);
     if (invocation.settings.keepAliveOnCrash || appListens) return;

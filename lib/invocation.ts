@@ -47,9 +47,9 @@ export class Invocation {
   }
 
   /**
-   * Ends the invocation when the turn of the event loop is over (see endSoon): Express logs the
-   * error of a failed request in a setImmediate after the response has closed, and that line
-   * belongs before the End marker.
+   * Ends the invocation once the current turn of the event loop is over, then calls `then`:
+   * Express logs the error of a failed request in a setImmediate after the response has closed,
+   * and that line belongs before the End marker. All invocations ending in one turn share a write.
    */
   endSoon(then: () => void): void {
     ending.push(this);

@@ -77,7 +77,8 @@ export class Runtime {
     const { settings, env, initializer } = this;
     const invoke = createInvoke(settings.invoke, settings.limit);
     const httpStatus = createStatusHook(settings.isFailure, false);
-    const eventStatus = createStatusHook(settings.isFailure, settings.eventPath !== undefined);
+    // Control answers set x-fc-status themselves; only events re-dispatched into the app need the rule.
+    const controlStatus = createStatusHook(settings.isFailure, settings.eventPath !== undefined);
     const namespace = settings.namespace;
     const enter = (invocation: Invocation, req: FcRequest, res: FcResponse, then: () => unknown): void => {
       if (namespace === undefined) {
@@ -132,7 +133,7 @@ export class Runtime {
         if (settings.basePath) stripBasePath(req);
         return toApp(req, res, invocation, next);
       }
-      onHeaders(res, eventStatus);
+      onHeaders(res, controlStatus);
       const method = CONTROL_METHODS.get(controlPath);
       if (method === undefined || req.method !== method) {
         return enter(invocation, req, res, () => refuse(req, res, invocation, controlPath, method));

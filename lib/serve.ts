@@ -1,8 +1,8 @@
 // serve(): the HTTP server FC talks to — 0.0.0.0 on FC's port, every timeout lifted, SIGTERM drained.
 import createDebug from 'debug';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
-import { inspect } from 'util';
 import { storage } from './context';
+import { errorText } from './control/respond';
 import { ERROR, initedLine } from './logging/format';
 import { logger } from './logging/logger';
 import { Runtime, runtimeOf } from './middleware';
@@ -123,7 +123,7 @@ async function drain(server: Server, runtime: Runtime, drainTimeout: number): Pr
   try {
     await storage.run(invocation, () => runtime.preStop.call(invocation));
   } catch (error) {
-    invocation.log(ERROR, error instanceof Error && error.stack ? error.stack : inspect(error));
+    invocation.log(ERROR, errorText(error));
   }
   invocation.end();
 }

@@ -28,6 +28,11 @@ export function describeError(error: unknown): FcError {
   };
 }
 
+/** How a failure reads in the log: an Error's stack, anything else as util.inspect shows it. */
+export function errorText(error: unknown): string {
+  return error instanceof Error && error.stack ? error.stack : inspect(error);
+}
+
 /** The FC answer: x-fc-status follows the status, 200 for success, 404 for any failure. */
 export function respond(res: ServerResponse, status: number, body: string | Buffer = '', type?: string): void {
   if (res.headersSent || res.destroyed) return;
@@ -45,7 +50,7 @@ export function respondFailure(res: ServerResponse, error: unknown, status = 404
 
 /** Fails the invocation: the stack to the log at ERROR with its request id, the description to FC. */
 export function respondError(res: ServerResponse, invocation: Invocation, error: unknown, status = 404): void {
-  invocation.log(ERROR, error instanceof Error && error.stack ? error.stack : inspect(error));
+  invocation.log(ERROR, errorText(error));
   respondFailure(res, error, status);
 }
 
