@@ -24,6 +24,20 @@ function answer(res: ServerResponse, invocation: Invocation, error: unknown): vo
   }
 }
 
+// An exception thrown synchronously out of a request's code reaches the listener only after
+// storage.run has unwound and left the request's context; this keeps who threw it.
+let escaped: { error: unknown; invocation: Invocation } | undefined;
+
+/** Calls `then` for `invocation`; whatever it throws stays that invocation's crash. */
+export function callAttributed(invocation: Invocation, then: () => unknown): void {
+  try {
+    then();
+  } catch (error) {
+    escaped = { error, invocation };
+    throw error;
+  }
+}
+
 /**
  * Node exits on an uncaught error unless someone listens; these listeners take over only to do
  * what Node would not: print through redaction, end the invocation, answer FC. They then exit as
@@ -31,7 +45,8 @@ function answer(res: ServerResponse, invocation: Invocation, error: unknown): vo
  */
 function onCrash(event: 'uncaughtException' | 'unhandledRejection') {
   return function fcCrashListener(error: unknown): void {
-    const invocation = storage.getStore();
+    const invocation = storage.getStore() ?? (escaped !== undefined && escaped.error === error ? escaped.invocation : undefined);
+    escaped = undefined;
     const appListens = process.listenerCount(event) > 1;
     if (invocation === undefined) {
       if (appListens) return;

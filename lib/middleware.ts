@@ -7,7 +7,7 @@ import { Initializer } from './control/initialize';
 import { createInvoke } from './control/invoke';
 import { LifecycleHook } from './control/lifecycle';
 import { controlError, respondError } from './control/respond';
-import { installCrashHandlers } from './crash';
+import { callAttributed, installCrashHandlers } from './crash';
 import { Invocation, kInvocation } from './invocation';
 import { captureConsole } from './logging/console';
 import type { MarkerKind } from './logging/format';
@@ -82,7 +82,7 @@ export class Runtime {
     const namespace = settings.namespace;
     const enter = (invocation: Invocation, req: FcRequest, res: FcResponse, then: () => unknown): void => {
       if (namespace === undefined) {
-        storage.run(invocation, then);
+        storage.run(invocation, callAttributed, invocation, then);
         return;
       }
       storage.run(invocation, () =>
@@ -91,7 +91,7 @@ export class Runtime {
           namespace.set('requestId', invocation.requestId);
           namespace.bindEmitter(req);
           namespace.bindEmitter(res);
-          then();
+          callAttributed(invocation, then);
         }),
       );
     };

@@ -143,4 +143,16 @@ describe('uncaught errors (crash handling)', () => {
       });
     });
   }
+
+  describe('a bare (req, res) listener under serve()', () => {
+    it('answers 500 with x-fc-status 404, logs the error with the request id and exits 1 when the listener throws synchronously', async () => {
+      const url = await start('bare');
+      const headers = fcHeaders();
+      const res = await get(`${url}/throw-now`, headers);
+      expect(res.status).to.equal(500);
+      expect(res.headers.get('x-fc-status')).to.equal('404');
+      expect(await child!.exited).to.equal(1);
+      await expectCrashLogged(headers['x-fc-request-id'], 'thrown by the listener itself');
+    });
+  });
 });

@@ -4,14 +4,12 @@
 export const MIN_SECRET_LENGTH = 6;
 export const REDACTED = '[redacted]';
 
-// Newest first: credentials rotate, and the current pair is the one most likely to be logged.
+// Credentials rotate: the newest few are kept, the oldest forgotten first.
 const secrets: string[] = [];
 const MAX_SECRETS = 16;
 
 export function rememberSecret(value: string | undefined): void {
-  if (value === undefined || value.length < MIN_SECRET_LENGTH || secrets[0] === value) return;
-  const known = secrets.indexOf(value);
-  if (known !== -1) secrets.splice(known, 1);
+  if (value === undefined || value.length < MIN_SECRET_LENGTH || secrets.includes(value)) return;
   secrets.unshift(value);
   if (secrets.length > MAX_SECRETS) secrets.pop();
 }
