@@ -33,16 +33,15 @@ const kStripped = Symbol('express-fc-runtime.basePathStripped');
  * middleware then leaves it alone.
  */
 export function stripBasePath(req: IncomingMessage & { [kStripped]?: true }): void {
-  if (req[kStripped]) return;
-  req[kStripped] = true;
   const header = req.headers['x-fc-base-path'];
-  if (typeof header !== 'string') return;
+  if (typeof header !== 'string' || req[kStripped]) return;
   const prefix = header.endsWith('/') ? header.slice(0, -1) : header;
   const url = req.url ?? '';
   if (prefix === '' || !url.startsWith(prefix)) return;
   const rest = url.slice(prefix.length);
-  if (rest === '' || rest[0] === '?') req.url = '/' + rest;
-  else if (rest[0] === '/') req.url = rest;
+  if (rest !== '' && rest[0] !== '?' && rest[0] !== '/') return; // `/site` is no prefix of `/sitemap`
+  req.url = rest[0] === '/' ? rest : '/' + rest;
+  req[kStripped] = true;
 }
 
 /** Removes the two credential headers from req.headers and req.rawHeaders; the context keeps them. */
