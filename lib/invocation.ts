@@ -29,6 +29,8 @@ export class Invocation {
     readonly requestId: string,
     readonly settings: LogSettings,
     readonly response: ServerResponse | undefined,
+    /** Called once the End marker is out: the runtime counts it off its requests in flight. */
+    private readonly onEnded: () => void = noop,
   ) {}
 
   /** Writes the Start marker now, if no line has yet: a Tail answer must show it. */
@@ -47,13 +49,12 @@ export class Invocation {
   }
 
   /**
-   * Ends the invocation once the current turn of the event loop is over, then calls `then`:
-   * Express logs the error of a failed request in a setImmediate after the response has closed,
-   * and that line belongs before the End marker. All invocations ending in one turn share a write.
+   * Ends the invocation once the current turn of the event loop is over: Express logs the error
+   * of a failed request in a setImmediate after the response has closed, and that line belongs
+   * before the End marker. All invocations ending in one turn share a write.
    */
-  endSoon(then: () => void): void {
+  endSoon(): void {
     ending.push(this);
-    afterEnding.push(then);
     if (ending.length === 1) setImmediate(flushEnds);
   }
 
@@ -77,14 +78,13 @@ export class Invocation {
   /** Every invocation ended in the last turn of the loop, in one write. */
   static flushEnds(): void {
     const invocations = ending.splice(0);
-    const callbacks = afterEnding.splice(0);
     let text = '';
     for (const invocation of invocations) if (!invocation.ended) text += invocation.endText();
     if (text !== '') process.stdout.write(text);
-    for (const callback of callbacks) callback();
+    for (const invocation of invocations) invocation.onEnded();
   }
 }
 
+const noop = () => undefined;
 const ending: Invocation[] = [];
-const afterEnding: (() => void)[] = [];
 const flushEnds = Invocation.flushEnds;

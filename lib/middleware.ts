@@ -105,7 +105,7 @@ export class Runtime {
       if (--runtime.inFlight === 0) runtime.idleWaiters.splice(0).forEach((resolve) => resolve());
     };
     function endInvocation(this: FcResponse): void {
-      this[kInvocation]!.endSoon(done);
+      this[kInvocation]!.endSoon();
     }
 
     const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: FcResponse, next: Next): void {
@@ -114,7 +114,7 @@ export class Runtime {
       const controlPath = controlPathOf(req);
       const header = req.headers['x-fc-request-id'];
       const requestId = typeof header === 'string' && header !== '' ? header : randomUUID();
-      const invocation = new Invocation(KINDS[controlPath] ?? 'Invoke', requestId, settings, res);
+      const invocation = new Invocation(KINDS[controlPath] ?? 'Invoke', requestId, settings, res, done);
       const context = createContext(req.headers, requestId, controlPath, env, invocation);
       invocation.context = context;
       req.fc = context;
