@@ -25,8 +25,8 @@ const debug = createDebug('express-fc-runtime:serve');
 const DEFAULT_PORT = 9000;
 const DEFAULT_DRAIN_MS = 10_000;
 
-const isPort = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
-const SERVE_CHECKS: Record<string, Check> = {
+export const isPort = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535;
+export const SERVE_CHECKS: Record<string, Check> = {
   ...OPTION_CHECKS,
   port: (v) => (isPort(v) ? undefined : 'a port number from 0 to 65535'),
   host: (v) => (typeof v === 'string' && v !== '' ? undefined : "an address such as '0.0.0.0'"),
@@ -59,55 +59,86 @@ function mountedRuntime(app: Handler): Runtime | undefined {
   return undefined;
 }
 
+/** What serve() and register decide once: the handler in front of the app, where to listen, how to drain. */
+export interface Front {
+  handler: Handler;
+  runtime: Runtime;
+  runtimeName: string;
+  port: number;
+  host: string;
+  drainTimeout: number;
+}
+
+/**
+ * Puts fcRuntime() in front of `app` unless the app mounts one, and settles where to listen.
+ * `caller` names the API in errors ("serve()", "register").
+ */
+export function prepareFront(app: Handler, options: ServeOptions | undefined, caller: string): Front {
+  rejectMisuse(options, caller);
+  const given = { ...options } as Record<string, unknown>;
+  validateOptions(given, caller, SERVE_CHECKS);
+  const { port, host, drainTimeout, ...fcOptions } = options ?? {};
+  const mounted = mountedRuntime(app);
+  const misplaced = Object.keys(fcOptions).filter((key) => key !== 'runtime' && given[key] !== undefined);
+  if (mounted !== undefined && misplaced.length > 0) {
+    throw new TypeError(`${caller}: the app already mounts fcRuntime(); pass ${misplaced.join(', ')} to that fcRuntime() call instead.`);
+  }
+  const runtime = mounted ?? new Runtime(fcOptions);
+  const listenHost = host ?? '0.0.0.0';
+  if (/^(127\.|localhost$|::1$)/.test(listenHost)) {
+    logger.warn(`${caller}: listening on ${listenHost}, which FC cannot reach (the function fails with FunctionNotStarted); use 0.0.0.0.`);
+  }
+  debug('%s: fcRuntime %s', caller, mounted ? 'mounted by the app' : 'in front of the app');
+  return {
+    handler: mounted
+      ? function fcServe(req: IncomingMessage, res: ServerResponse) {
+          if (runtime.settings.basePath && controlPathOf(req) === HTTP_INVOKE) stripBasePath(req);
+          app(req, res);
+        }
+      : function fcServe(req: IncomingMessage, res: ServerResponse) {
+          runtime.middleware(req, res, () => app(req, res));
+        },
+    runtime,
+    runtimeName: fcOptions.runtime ?? runtime.settings.runtime,
+    port: port ?? envPort(process.env),
+    host: listenHost,
+    drainTimeout: drainTimeout ?? DEFAULT_DRAIN_MS,
+  };
+}
+
+/**
+ * Makes `server` one FC can keep: no timeout cuts a connection or a long invocation, SIGTERM drains
+ * it, and the cold-start line is written once it listens.
+ */
+export function adoptServer(server: Server, front: Front): void {
+  // FC reuses connections for 15 minutes and more, and invocations may run as long: nothing may cut them.
+  server.keepAliveTimeout = 0;
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  server.setTimeout(0);
+  const onSigterm = () => {
+    void drain(server, front.runtime, front.drainTimeout).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', onSigterm);
+  server.once('close', () => process.removeListener('SIGTERM', onSigterm));
+  server.once('listening', () => {
+    debug('listening on %s:%d', front.host, front.port);
+    if (inited) return;
+    inited = true;
+    process.stdout.write(initedLine(front.runtimeName));
+  });
+}
+
 /**
  * Serves `app` the way FC expects: fcRuntime() in front unless the app mounts one, `x-fc-base-path`
  * removed before the app sees the URL, the cold-start line once listening, and on SIGTERM: stop
  * accepting, let in-flight requests finish (up to drainTimeout), run preStop once, exit 0.
  */
 export function serve(app: Handler, options?: ServeOptions): Server {
-  rejectMisuse(options, 'serve()');
-  const given = { ...options } as Record<string, unknown>;
-  validateOptions(given, 'serve()', SERVE_CHECKS);
-  const { port, host, drainTimeout, ...fcOptions } = options ?? {};
-  const mounted = mountedRuntime(app);
-  const misplaced = Object.keys(fcOptions).filter((key) => key !== 'runtime' && given[key] !== undefined);
-  if (mounted !== undefined && misplaced.length > 0) {
-    throw new TypeError(`serve(): the app already mounts fcRuntime(); pass ${misplaced.join(', ')} to that fcRuntime() call instead.`);
-  }
-  const runtime = mounted ?? new Runtime(fcOptions);
-  const runtimeName = fcOptions.runtime ?? runtime.settings.runtime;
-  const listenPort = port ?? envPort(process.env);
-  const listenHost = host ?? '0.0.0.0';
-  if (/^(127\.|localhost$|::1$)/.test(listenHost)) {
-    logger.warn(`serve(): listening on ${listenHost}, which FC cannot reach (the function fails with FunctionNotStarted); use 0.0.0.0.`);
-  }
-
-  const handler = mounted
-    ? function fcServe(req: IncomingMessage, res: ServerResponse) {
-        if (runtime.settings.basePath && controlPathOf(req) === HTTP_INVOKE) stripBasePath(req);
-        app(req, res);
-      }
-    : function fcServe(req: IncomingMessage, res: ServerResponse) {
-        runtime.middleware(req, res, () => app(req, res));
-      };
-  // FC reuses connections for 15 minutes and more, and invocations may run as long: nothing may cut them.
-  const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 } as object, handler);
-  server.keepAliveTimeout = 0;
-  server.requestTimeout = 0;
-  server.headersTimeout = 0;
-  server.setTimeout(0);
-
-  const onSigterm = () => {
-    void drain(server, runtime, drainTimeout ?? DEFAULT_DRAIN_MS).then(() => process.exit(0));
-  };
-  process.once('SIGTERM', onSigterm);
-  server.once('close', () => process.removeListener('SIGTERM', onSigterm));
-  server.listen(listenPort, listenHost, () => {
-    debug('listening on %s:%d (fcRuntime %s)', listenHost, listenPort, mounted ? 'mounted by the app' : 'in front of the app');
-    if (inited) return;
-    inited = true;
-    process.stdout.write(initedLine(runtimeName));
-  });
+  const front = prepareFront(app, options, 'serve()');
+  const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 } as object, front.handler);
+  adoptServer(server, front);
+  server.listen(front.port, front.host);
   return server;
 }
 

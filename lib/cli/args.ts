@@ -1,0 +1,164 @@
+// The command line: argv and env in, one command with its settings out. Nothing runs or exits here.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UserError } from '../user-error';
+
+export interface InitCommand { name: 'init'; dir: string; entry: string | undefined; start: boolean; force: boolean }
+export interface StartCommand { name: 'start'; entry: string }
+export interface LocalInvokeCommand { name: 'local invoke'; dir: string; event: string | undefined; startTimeout: number }
+export interface LocalStartCommand { name: 'local start'; dir: string; port: number; startTimeout: number }
+export interface CheckCommand { name: 'check'; dir: string; startTimeout: number }
+export interface PackCommand { name: 'pack'; dir: string; output: string }
+export type CliCommand = InitCommand | StartCommand | LocalInvokeCommand | LocalStartCommand | CheckCommand | PackCommand;
+
+/** Where commands read and write: the process's own streams, or a test's. */
+export interface Io {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+function port(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 65535) throw new InvalidArgumentError('a port number from 1 to 65535 is expected.');
+  return value;
+}
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('a number of seconds above 0 is expected.');
+  return value;
+}
+
+/** A setting several commands take, declared once: flag, env var, default and parser (precedence flag > env > default). */
+interface Setting<T> {
+  key: string;
+  flags: string;
+  env: string;
+  defaultValue: T;
+  description: string;
+  parse(text: string): T;
+}
+
+const PORT: Setting<number> = {
+  key: 'port',
+  flags: '-p, --port <port>',
+  env: 'FC_LOCAL_PORT',
+  defaultValue: 8000,
+  description: 'port of the local HTTP trigger',
+  parse: port,
+};
+const START_TIMEOUT: Setting<number> = {
+  key: 'startTimeout',
+  flags: '--start-timeout <seconds>',
+  env: 'FC_START_TIMEOUT',
+  defaultValue: 30,
+  description: 'how long the server has to start listening, as FC allows',
+  parse: seconds,
+};
+
+function option<T>(setting: Setting<T>): Option {
+  return new Option(setting.flags, `${setting.description} (env ${setting.env})`).default(setting.defaultValue).argParser(setting.parse);
+}
+
+/** The setting's value: the flag if given, else its env var, else the default. */
+function settle<T>(command: Command, setting: Setting<T>, env: NodeJS.ProcessEnv): T {
+  const text = env[setting.env];
+  if (command.getOptionValueSource(setting.key) !== 'default' || text === undefined || text === '') {
+    return command.getOptionValue(setting.key) as T;
+  }
+  try {
+    return setting.parse(text);
+  } catch (error) {
+    throw new UserError(`${setting.env}="${text}": ${(error as Error).message}`);
+  }
+}
+
+/** commander's output, so tests can keep it. */
+export interface CliOutput {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+}
+
+const processOutput: CliOutput = {
+  writeOut: (text) => process.stdout.write(text),
+  writeErr: (text) => process.stderr.write(text),
+};
+
+/**
+ * Parses `argv` (without node and the script). Throws commander's CommanderError when help or the
+ * version was printed (exitCode 0) or the arguments are wrong (exitCode 1, its one line already
+ * written), and a UserError for a bad env var.
+ */
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output: CliOutput = processOutput): CliCommand {
+  let parsed: CliCommand | undefined;
+  const program = new Command('fc-runtime')
+    .description('Run an Express site on Alibaba Cloud Function Compute: bootstrap, local FC, checks and the code ZIP.')
+    .version((require('express-fc-runtime/package.json') as { version: string }).version)
+    .configureOutput({
+      writeOut: output.writeOut,
+      writeErr: output.writeErr,
+      outputError: (text, write) => write(`fc-runtime: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+    })
+    .exitOverride();
+
+  const configure = (command: Command) => command.exitOverride().configureOutput(program.configureOutput());
+
+  program
+    .command('init')
+    .description('write a bootstrap for FC that runs the site with fcRuntime in front')
+    .argument('[dir]', 'code folder', '.')
+    .option('--entry <file>', "the site's entry (default: package.json main or start script)")
+    .option('--start', 'for an entry that exports an app without listening: run it with `fc-runtime start`', false)
+    .option('--force', 'overwrite an existing bootstrap', false)
+    .action((dir: string, opts: { entry?: string; start: boolean; force: boolean }) => {
+      parsed = { name: 'init', dir, entry: opts.entry, start: opts.start, force: opts.force };
+    });
+  program
+    .command('start')
+    .description('serve an entry the way FC runs it: its own server taken over, or its exported app served')
+    .argument('<entry>', "the site's entry file")
+    .action((entry: string) => {
+      parsed = { name: 'start', entry };
+    });
+  const local = program.command('local').description('a local Function Compute: run dir/bootstrap the way FC does');
+  local
+    .command('invoke')
+    .description('start the function, send /initialize and one event to /invoke, print the answer, stop it')
+    .argument('[dir]', 'code folder', '.')
+    .option('--event <file>', "the event's bytes: a file, or - for stdin (default: empty)")
+    .addOption(option(START_TIMEOUT))
+    .action((dir: string, _opts: unknown, command: Command) => {
+      parsed = { name: 'local invoke', dir, event: command.getOptionValue('event') as string | undefined, startTimeout: settle(command, START_TIMEOUT, env) };
+    });
+  local
+    .command('start')
+    .description('start the function behind a local HTTP trigger; Ctrl-C sends /pre-stop and stops it')
+    .argument('[dir]', 'code folder', '.')
+    .addOption(option(PORT))
+    .addOption(option(START_TIMEOUT))
+    .action((dir: string, _opts: unknown, command: Command) => {
+      parsed = { name: 'local start', dir, port: settle(command, PORT, env), startTimeout: settle(command, START_TIMEOUT, env) };
+    });
+  program
+    .command('check')
+    .description('check what FC would reject; one line per check with its fix, exit 1 on any failure')
+    .argument('[dir]', 'code folder', '.')
+    .addOption(option(START_TIMEOUT))
+    .action((dir: string, _opts: unknown, command: Command) => {
+      parsed = { name: 'check', dir, startTimeout: settle(command, START_TIMEOUT, env) };
+    });
+  program
+    .command('pack')
+    .description('write the code ZIP FC takes: bootstrap executable, dev-only and VCS files left out')
+    .argument('[dir]', 'code folder', '.')
+    .option('-o, --output <file>', 'where to write the ZIP', 'code.zip')
+    .action((dir: string, opts: { output: string }) => {
+      parsed = { name: 'pack', dir, output: opts.output };
+    });
+  for (const command of [...program.commands, ...local.commands]) configure(command);
+
+  program.parse(argv, { from: 'user' });
+  if (parsed === undefined) throw new UserError('no command given; run fc-runtime --help.');
+  return parsed;
+}

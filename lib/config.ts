@@ -1,0 +1,64 @@
+// Options for register and `fc-runtime start`: fc-runtime.config.js beside the entry, then FC_RUNTIME_* env vars over it.
+import { existsSync } from 'fs';
+import { dirname, join } from 'path';
+import { SERVE_CHECKS, type ServeOptions } from './serve';
+import { validateOptions } from './options';
+import { firstLine, UserError } from './user-error';
+
+export const CONFIG_FILES = ['fc-runtime.config.js', 'fc-runtime.config.cjs'];
+
+type Parse = (text: string) => unknown;
+const asBoolean: Parse = (text) => ({ true: true, '1': true, false: false, '0': false })[text.toLowerCase()] ?? text;
+const asNumber: Parse = (text) => (/^\d+$/.test(text) ? Number(text) : text);
+const asText: Parse = (text) => text;
+
+/**
+ * Each option an env var may set. FC_LOG_LEVEL and FC_CUSTOM_LISTEN_PORT are read by fcRuntime()
+ * and serve() themselves; functions (invoke, hooks) only come from the config file.
+ */
+export const ENV_OPTIONS: readonly { env: string; option: keyof ServeOptions; parse: Parse }[] = [
+  { env: 'FC_RUNTIME_NAME', option: 'runtime', parse: asText },
+  { env: 'FC_RUNTIME_EVENT_PATH', option: 'eventPath', parse: asText },
+  { env: 'FC_RUNTIME_LIMIT', option: 'limit', parse: asText },
+  { env: 'FC_RUNTIME_CONSOLE', option: 'console', parse: asBoolean },
+  { env: 'FC_RUNTIME_KEEP_CREDENTIAL_HEADERS', option: 'keepCredentialHeaders', parse: asBoolean },
+  { env: 'FC_RUNTIME_BASE_PATH', option: 'basePath', parse: asBoolean },
+  { env: 'FC_RUNTIME_KEEP_ALIVE_ON_CRASH', option: 'keepAliveOnCrash', parse: asBoolean },
+  { env: 'FC_RUNTIME_DRAIN_TIMEOUT', option: 'drainTimeout', parse: asNumber },
+];
+
+/** The config file's options, if `dir` has one; any failure to load it is one UserError line. */
+function readConfigFile(dir: string): Record<string, unknown> {
+  const name = CONFIG_FILES.find((file) => existsSync(join(dir, file)));
+  if (name === undefined) return {};
+  let exported: unknown;
+  try {
+    exported = require(join(dir, name));
+  } catch (error) {
+    throw new UserError(`${name} failed to load: ${firstLine(error)}`);
+  }
+  if (typeof exported !== 'object' || exported === null || Array.isArray(exported)) {
+    throw new UserError(`${name} must export an object of options (module.exports = { ... }).`);
+  }
+  const options = { ...(exported as Record<string, unknown>) };
+  try {
+    validateOptions(options, name, SERVE_CHECKS);
+  } catch (error) {
+    throw new UserError(firstLine(error));
+  }
+  return options;
+}
+
+/** The options for the app at `entry`: its directory's config file, with the env vars over it. */
+export function loadOptions(entry: string | undefined, env: NodeJS.ProcessEnv): ServeOptions {
+  const options = readConfigFile(entry === undefined ? process.cwd() : dirname(entry));
+  for (const { env: name, option, parse } of ENV_OPTIONS) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    const value = parse(text);
+    const problem = SERVE_CHECKS[option](value);
+    if (problem !== undefined) throw new UserError(`${name} must be ${problem}, got "${text}".`);
+    options[option] = value;
+  }
+  return options as ServeOptions;
+}

@@ -1,0 +1,90 @@
+// The zero-change hook: the first HTTP server the app starts is served to FC instead of where the app asked.
+import createDebug from 'debug';
+import { createServer, Server, type IncomingMessage, type ServerResponse } from 'http';
+import { logger } from './logging/logger';
+import { adoptServer, prepareFront, type Handler, type ServeOptions } from './serve';
+
+const debug = createDebug('express-fc-runtime:register');
+const listen = Server.prototype.listen as (this: Server, ...args: unknown[]) => Server;
+
+/** Where the app asked to listen, in words: `port 3000`, `a random port`, `/tmp/app.sock`. */
+function requested(args: unknown[]): string {
+  const [first] = args;
+  const target = typeof first === 'object' && first !== null ? (first as { port?: unknown; path?: unknown }) : { port: first };
+  if (typeof target.path === 'string') return target.path;
+  if (target.port === undefined || typeof target.port === 'function' || Number(target.port) === 0) return 'a random port';
+  return `port ${String(target.port)}`;
+}
+
+/** The app behind the server: its one request listener, or all of them in order. */
+function appOf(server: Server): Handler {
+  const listeners = server.listeners('request') as Handler[];
+  server.removeAllListeners('request');
+  if (listeners.length === 1) return listeners[0];
+  return function app(req: IncomingMessage, res: ServerResponse) {
+    for (const listener of listeners) listener.call(server, req, res);
+  };
+}
+
+/** The server register took over, once there is one. */
+export interface Takeover {
+  /** Resolves once the first server listens on FC's port; rejects if the options are wrong or listening fails. */
+  readonly listening: Promise<Server>;
+  /** Whether a server has been taken over (or served) yet. */
+  readonly taken: boolean;
+  /** Serves an app the entry exported instead of listening itself, as if it had called listen(); `extra` adds options. */
+  serve(app: Handler, extra?: ServeOptions): void;
+}
+
+/**
+ * From now on the first `http.Server` to call listen() — `app.listen(3000)`,
+ * `http.createServer(app).listen(...)`, `app.listen()` — gets fcRuntime() in front (unless the app
+ * mounts one), FC's port on 0.0.0.0, no timeouts and the SIGTERM drain; the app's listen callback
+ * still runs once it listens. Later servers listen where they asked, with a warning. Problems go to
+ * `listening` instead of throwing into the app's own listen() call.
+ */
+export function takeOver(options: ServeOptions): Takeover {
+  let taken: Server | undefined;
+  let settle!: { resolve(server: Server): void; reject(error: unknown): void };
+  const listening = new Promise<Server>((resolve, reject) => (settle = { resolve, reject }));
+
+  const take = (server: Server, args: unknown[], app: Handler, given: ServeOptions): Server => {
+    taken = server;
+    let front;
+    try {
+      front = prepareFront(app, given, 'register');
+    } catch (error) {
+      settle.reject(error);
+      return server;
+    }
+    debug('the app asked for %s; serving it on %s:%d', requested(args), front.host, front.port);
+    server.on('request', front.handler);
+    adoptServer(server, front);
+    const callback = args[args.length - 1];
+    if (typeof callback === 'function') server.once('listening', callback as () => void);
+    const failed = (error: Error) => settle.reject(error);
+    server.once('error', failed).once('listening', () => {
+      server.off('error', failed);
+      settle.resolve(server);
+    });
+    return listen.call(server, front.port, front.host);
+  };
+
+  Server.prototype.listen = function fcListen(this: Server, ...args: unknown[]) {
+    if (taken === undefined) return take(this, args, appOf(this), options);
+    if (this !== taken) {
+      logger.warn(`register: only the first server is served to FC; a second one on ${requested(args)} listens as the app asked.`);
+    }
+    return listen.apply(this, args);
+  } as typeof Server.prototype.listen;
+
+  return {
+    listening,
+    get taken() {
+      return taken !== undefined;
+    },
+    serve(app, extra) {
+      take(createServer(), [], app, { ...options, ...extra });
+    },
+  };
+}
