@@ -17,11 +17,22 @@ export function fixture(name: string): string {
   return join(__dirname, '..', 'fixtures', name);
 }
 
-export function run(script: string, env: Record<string, string> = {}, args: string[] = []): Child {
-  const child = spawn(process.execPath, [script, ...args], {
+export interface RunOptions {
+  /** Working directory of the child. Defaults to this process's. */
+  cwd?: string;
+  /** Bytes written to the child's stdin, which is then closed. Defaults to no stdin at all. */
+  input?: string | Buffer;
+  /** Node flags before the script, such as `-r express-fc-runtime/register`. */
+  execArgv?: string[];
+}
+
+export function run(script: string, env: Record<string, string> = {}, args: string[] = [], options: RunOptions = {}): Child {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), script, ...args], {
+    cwd: options.cwd,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   const result: Child = {
     process: child,
     stdout: '',
@@ -62,4 +73,14 @@ export function run(script: string, env: Record<string, string> = {}, args: stri
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (result.stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (result.stderr += chunk));
   return result;
+}
+
+/** A child's stdout as the marker assertions (spec/helpers/markers.ts) read a log. */
+export function logOf(child: Child): { waitFor(pattern: RegExp): Promise<string>; readonly stdoutLines: string[] } {
+  return {
+    waitFor: (pattern) => child.waitFor(pattern),
+    get stdoutLines() {
+      return child.stdout.split('\n');
+    },
+  };
 }

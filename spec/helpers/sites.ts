@@ -1,0 +1,50 @@
+// Throwaway code folders for the CLI and register specs: real files in a temporary directory, with
+// express-fc-runtime and Express reachable from node_modules as in a user's project.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { dirname, join } from 'path';
+import { run, type Child, type RunOptions } from './child';
+
+/** The repository root: its package.json is express-fc-runtime, with dist/ built by pretest. */
+export const ROOT = join(__dirname, '..', '..', '..');
+/** The compiled CLI, as `npx fc-runtime` runs it. */
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** A file's text, or its text and mode (bootstrap must be 0o755). */
+export type SiteFile = string | Buffer | { content: string | Buffer; mode: number };
+
+/** Packages the site's node_modules links to: this package and both Express majors. */
+const LINKED = { 'express-fc-runtime': ROOT, express: join(ROOT, 'node_modules', 'express'), express4: join(ROOT, 'node_modules', 'express4') };
+
+const made: string[] = [];
+
+/** Writes `files` (paths relative to the folder) into a new temporary folder and returns its path. */
+export function makeSite(files: Record<string, SiteFile>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fc-site-'));
+  made.push(dir);
+  mkdirSync(join(dir, 'node_modules'));
+  for (const [name, target] of Object.entries(LINKED)) symlinkSync(target, join(dir, 'node_modules', name), 'dir');
+  for (const [path, file] of Object.entries(files)) {
+    const full = join(dir, path);
+    mkdirSync(dirname(full), { recursive: true });
+    const { content, mode } = typeof file === 'object' && !Buffer.isBuffer(file) ? file : { content: file, mode: 0o644 };
+    writeFileSync(full, content);
+    chmodSync(full, mode);
+  }
+  return dir;
+}
+
+/** A bootstrap as `fc-runtime init` would write it, around any `exec` line. */
+export function bootstrap(execLine: string): SiteFile {
+  return { content: `#!/bin/bash\nexport PATH=/opt/nodejs20/bin:$PATH\n${execLine}\n`, mode: 0o755 };
+}
+
+/** Removes every folder makeSite() made; the specs call it in an after() hook. */
+export function removeSites(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs `fc-runtime <args>` as a child process. */
+export function cli(args: string[], options: RunOptions & { env?: Record<string, string> } = {}): Child {
+  return run(CLI, options.env ?? {}, args, options);
+}
