@@ -98,7 +98,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output:
     .configureOutput({
       writeOut: output.writeOut,
       writeErr: output.writeErr,
-      outputError: (text, write) => write(`fc-runtime: ${text.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+      // One line, whatever commander adds ("Did you mean --event?" comes on a line of its own).
+      outputError: (text, write) => write(`fc-runtime: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
     })
     .exitOverride();
 

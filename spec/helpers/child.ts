@@ -33,6 +33,11 @@ export function run(script: string, env: Record<string, string> = {}, args: stri
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (options.input !== undefined) child.stdin!.end(options.input);
+  return watch(child);
+}
+
+/** Follows a child spawned with piped stdout and stderr: its output as it comes, and its exit. */
+export function watch(child: ChildProcess): Child {
   const result: Child = {
     process: child,
     stdout: '',
