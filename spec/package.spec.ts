@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { promisify } from 'util';
@@ -34,6 +34,15 @@ describe('the published package', function () {
     `;
     const { stdout } = await exec(process.execPath, ['-e', script], { cwd: project });
     expect(stdout.trim()).to.equal('currentContext,fcRuntime,logger,serve');
+  });
+
+  it('installs the fc-runtime command and the register hook', async () => {
+    // The bin link runs through the compiled CLI's own shebang, as `npx fc-runtime` does.
+    const { stdout: version } = await exec(join(project, 'node_modules', '.bin', 'fc-runtime'), ['--version'], { cwd: project });
+    expect(version.trim()).to.equal(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    const script = `console.log(require.resolve('express-fc-runtime/register'))`;
+    const { stdout: hook } = await exec(process.execPath, ['-e', script], { cwd: project });
+    expect(hook.trim()).to.equal(join(realpathSync(project), 'node_modules', 'express-fc-runtime', 'dist', 'register.js'));
   });
 
   it('ships only the compiled library', async () => {
