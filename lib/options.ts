@@ -54,6 +54,14 @@ export interface Options {
   namespace?: ClsNamespace;
   /** Stay up after an uncaught error raised inside a request. Defaults to `false` (Node's default: exit). */
   keepAliveOnCrash?: boolean;
+  /**
+   * Longest time, in milliseconds, that `invoke`, `preFreeze` or `preStop` may take. Past it the
+   * runtime answers FC 404 with a `TimeoutError`, logs it at ERROR with the request id, ends the
+   * invocation, and ignores (with a WARN line) whatever the handler does later. The initializer is
+   * bounded by FC's `x-fc-initialization-timeout` instead, and app routes are not bounded. Defaults
+   * to none: FC itself enforces the function's timeout.
+   */
+  timeout?: number;
 }
 
 /** Options with every default applied; what the rest of the package reads. */
@@ -72,9 +80,13 @@ export interface Settings {
   isFailure: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   namespace: ClsNamespace | undefined;
   keepAliveOnCrash: boolean;
+  timeout: number | undefined;
 }
 
 export const DEFAULT_LIMIT = 32 * 1024 * 1024;
+
+/** setTimeout's largest delay: Node fires a longer one after 1 ms, with a warning. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 // FC rejects a custom runtime that calls itself by an official runtime's name.
 const OFFICIAL_RUNTIME = /^(nodejs|python|java|php|go|dotnetcore|custom)/i;
@@ -106,6 +118,8 @@ export const OPTION_CHECKS: { [K in keyof Options]-?: Check } = {
       ? undefined
       : "a cls-hooked namespace (from createNamespace('…'))",
   keepAliveOnCrash: isBoolean,
+  timeout: (v) =>
+    typeof v === 'number' && v >= 1 && v <= MAX_TIMEOUT_MS ? undefined : `a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, such as 30000`,
 };
 
 function parseLimit(value: unknown): number | undefined {
@@ -167,6 +181,7 @@ export function resolveOptions(options: Options | undefined, env: NodeJS.Process
     isFailure: o.isFailure,
     namespace: o.namespace,
     keepAliveOnCrash: o.keepAliveOnCrash ?? false,
+    timeout: o.timeout,
   };
 }
 

@@ -1,4 +1,5 @@
 // Calls a user handler in any of FC's styles: a value, a promise, or an FC callback — whichever answers first.
+import { controlError } from './respond';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -42,5 +43,33 @@ export function callHandler(fn: (...args: any[]) => unknown, args: unknown[], la
     } else if (!usesCallback) {
       settle(false, returned, 'the return value');
     }
+  });
+}
+
+/**
+ * Bounds a handler's run by option `timeout` (ms): past it, the returned promise rejects with a
+ * `TimeoutError` naming `what` and the option, and whatever the run gives later is reported
+ * through `late`. Without a timeout the run is returned as it is.
+ */
+export function withTimeout(run: Promise<unknown>, ms: number | undefined, what: string, late: (what: string) => void): Promise<unknown> {
+  if (ms === undefined) return run;
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(controlError('TimeoutError', `${what} did not finish within ${ms} ms (option "timeout" of fcRuntime()).`));
+    }, ms);
+    run.then(
+      (value) => {
+        if (timedOut) return late("the handler's result");
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (timedOut) return late("the handler's failure");
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
 }

@@ -5,14 +5,16 @@ import bytes from 'bytes';
 import getRawBody from 'raw-body';
 import type { Invocation } from '../invocation';
 import { WARN } from '../logging/format';
-import type { InvokeHandler } from '../options';
-import { callHandler } from './call';
+import type { InvokeHandler, Settings } from '../options';
+import { callHandler, withTimeout } from './call';
 import { controlError, respond, respondError } from './respond';
 
 interface BodyError extends Error {
   type?: string;
   status?: number;
   length?: number;
+  received?: number;
+  expected?: number;
 }
 
 /** Result → body: Buffer and string as they are, undefined as nothing, anything else as JSON. */
@@ -30,7 +32,12 @@ function encodeResult(result: unknown): { body: string | Buffer; type?: string }
  */
 function readEvent(req: IncomingMessage, res: ServerResponse, invocation: Invocation, limit: number): Promise<Buffer | undefined> {
   return getRawBody(req, { limit, length: req.headers['content-length'] }).catch((error: BodyError) => {
-    if (error.type === 'request.aborted') return undefined; // the client left; its End marker comes with 'close'
+    if (error.type === 'request.aborted') {
+      // No one is left to answer; the End marker comes with 'close'.
+      const of = error.expected === undefined ? '' : ` of ${error.expected}`;
+      invocation.log(WARN, `The client left before the event was read (${error.received ?? 0}${of} bytes came); the handler was not called.`);
+      return undefined;
+    }
     const tooLarge = error.type === 'entity.too.large';
     const failure = tooLarge
       ? controlError('EventTooLarge', `The event is ${bytes(error.length ?? 0)}, over the ${bytes(limit)} limit (option "limit" of fcRuntime()).`)
@@ -39,6 +46,11 @@ function readEvent(req: IncomingMessage, res: ServerResponse, invocation: Invoca
     finished(req, () => respondError(res, invocation, failure, tooLarge ? 413 : 400));
     return undefined;
   });
+}
+
+/** Option `timeout`: an invocation carries its runtime's settings (typed there as only what logging needs). */
+export function timeoutOf(invocation: Invocation): number | undefined {
+  return (invocation.settings as Partial<Settings>).timeout;
 }
 
 export function createInvoke(handler: InvokeHandler | undefined, limit: number) {
@@ -57,7 +69,9 @@ export function createInvoke(handler: InvokeHandler | undefined, limit: number) 
     if (event === undefined) return;
     const late = (what: string) => invocation.log(WARN, `The invocation was already answered; ${what} came later and was ignored.`);
     try {
-      const { body, type } = encodeResult(await callHandler(handler, [event, invocation.context], late));
+      const run = callHandler(handler, [event, invocation.context], late);
+      const result = await withTimeout(run, timeoutOf(invocation), 'The event handler', late);
+      const { body, type } = encodeResult(result);
       respond(res, 200, body, type);
     } catch (error) {
       respondError(res, invocation, error);

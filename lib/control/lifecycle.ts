@@ -4,7 +4,8 @@ import type { ServerResponse } from 'http';
 import type { Invocation } from '../invocation';
 import { WARN } from '../logging/format';
 import type { HookHandler } from '../options';
-import { callHandler } from './call';
+import { callHandler, withTimeout } from './call';
+import { timeoutOf } from './invoke';
 import { respond, respondError } from './respond';
 
 const debug = createDebug('express-fc-runtime:lifecycle');
@@ -26,14 +27,18 @@ export class LifecycleHook {
     return this.fn !== undefined && !(this.once && this.run !== undefined);
   }
 
+  /** Runs the hook (or joins a once-hook's run), bounded by option `timeout`. */
   call(invocation: Invocation): Promise<unknown> {
     if (this.fn === undefined) return Promise.resolve();
-    if (this.once && this.run !== undefined) return this.run;
-    const late = (what: string) => invocation.log(WARN, `The hook had already finished; ${what} came later and was ignored.`);
-    debug('running the %s hook for %s', invocation.kind, invocation.requestId);
-    const run = callHandler(this.fn, [invocation.context], late);
-    if (this.once) this.run = run;
-    return run;
+    const late = (what: string) => invocation.log(WARN, `The hook was already answered; ${what} came later and was ignored.`);
+    let run = this.once ? this.run : undefined;
+    if (run === undefined) {
+      debug('running the %s hook for %s', invocation.kind, invocation.requestId);
+      run = callHandler(this.fn, [invocation.context], late);
+      if (this.once) this.run = run;
+    }
+    const name = invocation.kind === 'PreStop' ? 'preStop' : 'preFreeze';
+    return withTimeout(run, timeoutOf(invocation), `The ${name} hook`, late);
   }
 
   async handle(res: ServerResponse, invocation: Invocation): Promise<void> {

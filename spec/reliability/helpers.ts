@@ -1,0 +1,135 @@
+// Helpers of the reliability suite: raw HTTP clients, bounded concurrency, and marker counting over whole logs.
+import { expect } from 'chai';
+import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'http';
+import { connect, type AddressInfo, type Socket } from 'net';
+import { escapeRegExp } from '../helpers/output';
+
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export function portOf(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+export interface Call {
+  method?: string;
+  path: string;
+  headers?: OutgoingHttpHeaders;
+  body?: string | Buffer;
+  /** The agent whose connections carry the request; a fresh connection without one. */
+  agent?: Agent | false;
+  /** Gives up after this long; without it, the test's own timeout bounds the wait. */
+  timeoutMs?: number;
+}
+
+/** One request with Node's own client: fast enough for thousands, and the connection is in our hands. */
+export function call(port: number, { method = 'GET', path, headers = {}, body, agent = false, timeoutMs }: Call): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode!, headers: res.headers, body: bytes, text: bytes.toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Runs `task(0..count-1)` with at most `concurrency` in flight; rejects with the first failure. */
+export async function pool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+/** A raw TCP connection to the server, for requests Node's client would refuse to send. */
+export function rawConnection(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Everything the server sends on `socket` until it closes the connection. */
+export function readAll(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+  });
+}
+
+/** Start and End marker lines of one kind, by request id, in one pass over the log. */
+export function markerPositions(lines: readonly string[], kind = 'Invoke'): Map<string, { starts: number[]; ends: number[] }> {
+  const start = `FC ${kind} Start RequestId: `;
+  const end = `FC ${kind} End RequestId: `;
+  const byId = new Map<string, { starts: number[]; ends: number[] }>();
+  const entry = (id: string) => {
+    let found = byId.get(id);
+    if (found === undefined) byId.set(id, (found = { starts: [], ends: [] }));
+    return found;
+  };
+  lines.forEach((line, index) => {
+    if (line.startsWith(start)) entry(line.slice(start.length)).starts.push(index);
+    else if (line.startsWith(end)) entry(line.slice(end.length).replace(/, Error: .*$/, '')).ends.push(index);
+  });
+  return byId;
+}
+
+/**
+ * Exactly one Start then exactly one End marker for each id, and no marker for any other id.
+ * Counts every id at once, for logs of thousands of invocations.
+ */
+export function expectMarkersOnce(lines: readonly string[], ids: readonly string[], kind = 'Invoke'): void {
+  const byId = markerPositions(lines, kind);
+  const wrong: string[] = [];
+  for (const id of ids) {
+    const found = byId.get(id);
+    if (found === undefined) wrong.push(`${id}: no marker`);
+    else if (found.starts.length !== 1 || found.ends.length !== 1) wrong.push(`${id}: ${found.starts.length} Start, ${found.ends.length} End`);
+    else if (found.starts[0] > found.ends[0]) wrong.push(`${id}: End before Start`);
+  }
+  expect(wrong.slice(0, 10), `${wrong.length} of ${ids.length} request ids without exactly one Start then one End`).to.deep.equal([]);
+  const expected = new Set(ids);
+  const strangers = [...byId.keys()].filter((id) => !expected.has(id));
+  expect(strangers.slice(0, 10), 'markers of request ids nobody sent').to.deep.equal([]);
+}
+
+/** The part of a recordOutput() recording these helpers read. */
+export interface Log {
+  readonly stdoutLines: string[];
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Resolves once every id's End marker of `kind` is written (they come a loop turn after the answer). */
+export async function waitForEnds(log: Log, ids: readonly string[], kind = 'Invoke'): Promise<void> {
+  for (;;) {
+    const byId = markerPositions(log.stdoutLines, kind);
+    const missing = ids.find((id) => (byId.get(id)?.ends.length ?? 0) === 0);
+    if (missing === undefined) return;
+    await log.waitFor(new RegExp(`^FC ${kind} End RequestId: ${escapeRegExp(missing)}(,|$)`));
+  }
+}
