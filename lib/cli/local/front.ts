@@ -1,9 +1,71 @@
-// PLACEHOLDER (being written): fc-runtime local front.
-import type { Io, LocalStartCommand } from '../args';
+// fc-runtime local start: the function behind a local HTTP trigger on a port, until Ctrl-C stops it FC's way.
+import { createServer, type IncomingMessage, type ServerResponse } from 'http';
+import { resolve } from 'path';
 import { UserError } from '../../user-error';
+import type { Io, LocalStartCommand } from '../args';
+import { LocalFunction, type FrontOutput } from './function';
+import { forward } from './proxy';
+import { stopSignals } from './signals';
+
+const HOST = '127.0.0.1';
+
+function listenFailure(error: NodeJS.ErrnoException, port: number): UserError {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new UserError(`port ${port} is in use; stop what listens there or choose another with --port.`);
+    case 'EACCES':
+      return new UserError(`port ${port} needs privileges to listen on; choose one above 1023 with --port.`);
+    default:
+      return new UserError(`cannot listen on ${HOST}:${port}: ${error.message}`);
+  }
+}
 
 export async function localStart(command: LocalStartCommand, io: Io): Promise<number> {
-  void command;
-  void io;
-  throw new UserError('not built yet');
+  const output: FrontOutput = { say: (line) => io.stdout.write(line), warn: (line) => io.stderr.write(line) };
+  // The port first: a port in use fails before any runtime starts.
+  const server = createServer({ requestTimeout: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(listenFailure(error, command.port)));
+    server.listen(command.port, HOST, () => resolve());
+  });
+  const signals = stopSignals();
+  const fn = new LocalFunction(
+    { dir: command.dir, startTimeout: command.startTimeout * 1000, output: io.stdout, env: io.env, signal: signals.signal },
+    output,
+  );
+  try {
+    let instance;
+    try {
+      instance = await fn.start();
+    } catch (error) {
+      if (!signals.signal.aborted) throw error;
+      io.stderr.write('fc-runtime local start: interrupted before the function started; it was stopped.\n');
+      return 0;
+    }
+    const serve = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+      forward(req, res, fn, output, expectsContinue).catch((error: unknown) => {
+        output.warn(`fc-runtime local: ${req.method} ${req.url}: ${(error as Error).message}\n`);
+        res.destroy();
+      });
+    };
+    server.on('request', serve(false));
+    server.on('checkContinue', serve(true));
+    output.say(
+      `fc-runtime local: http://${HOST}:${command.port}/ → ${resolve(command.dir)}/bootstrap ` +
+        `(pid ${instance.pid}, listening after ${instance.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
+    );
+
+    const signal = await signals.received;
+    output.say(`fc-runtime local: ${signal}: sending /pre-stop, then SIGTERM (Ctrl-C again to kill it at once).\n`);
+    signals.onRepeat(() => void fn.kill());
+    server.close();
+    server.closeIdleConnections();
+    await fn.stop();
+    output.say('fc-runtime local: stopped.\n');
+    return 0;
+  } finally {
+    signals.dispose();
+    server.close();
+    server.closeAllConnections();
+  }
 }

@@ -1,0 +1,43 @@
+// The lines the local FC prints about each call: what FC's console shows for an invocation.
+import type { IncomingHttpHeaders } from 'http';
+import type { Instance } from './instance';
+
+/** How long the runtime's End marker for a call may trail its answer before the call's line is printed anyway. */
+const MARKER_WAIT_MS = 300;
+
+/** Resolves once the runtime's End marker for `requestId` is out (or a moment later): the call's line then reads after its log. */
+export async function afterEndMarker(instance: Instance | undefined, requestId: string): Promise<void> {
+  await instance?.waitForLine(new RegExp(`End RequestId: ${requestId}`), MARKER_WAIT_MS);
+}
+
+/** The `x-fc-status` the runtime answered, if any. */
+export function fcStatus(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers['x-fc-status'];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** FC's verdict: a call failed when `x-fc-status` says anything but 200; without the header it succeeded. */
+export function failed(headers: IncomingHttpHeaders): boolean {
+  const status = fcStatus(headers);
+  return status !== undefined && status.trim() !== '200';
+}
+
+export interface CallSummary {
+  /** What was called: `Invoke`, `Initialize`, `GET /path?query`. */
+  what: string;
+  status: number | string;
+  headers?: IncomingHttpHeaders;
+  ms: number;
+  requestId: string;
+  /** More words at the end: the size sent back, a problem. */
+  note?: string;
+}
+
+/** `FC Invoke: 200, x-fc-status 200, 12.3 ms, RequestId: …` — ` (failed)` appended when FC counts it as a failure. */
+export function summaryLine({ what, status, headers = {}, ms, requestId, note }: CallSummary): string {
+  const fc = fcStatus(headers);
+  const parts = [`FC ${what}: ${status}`, `x-fc-status ${fc ?? 'none'}`, `${ms.toFixed(1)} ms`];
+  if (note !== undefined) parts.push(note);
+  parts.push(`RequestId: ${requestId}`);
+  return `${parts.join(', ')}${failed(headers) ? ' (failed)' : ''}\n`;
+}
