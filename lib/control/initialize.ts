@@ -8,10 +8,12 @@ import { callHandler } from './call';
 import { controlError, respond, respondError } from './respond';
 
 const debug = createDebug('express-fc-runtime:initialize');
-const ignore = () => undefined;
 
 export class Initializer {
   private run: Promise<unknown> | undefined;
+  /** What requests held during the run wait for: opened when the run settles or is abandoned. */
+  private gate: Promise<void> | undefined;
+  private openGate: (() => void) | undefined;
   private done = false;
 
   constructor(private readonly fn: HookHandler | undefined) {}
@@ -21,9 +23,19 @@ export class Initializer {
     return this.run !== undefined;
   }
 
-  /** Resolves when the running initializer has settled, either way. */
+  /** Resolves when the running initializer has settled, either way, or timed out and been abandoned. */
   settled(): Promise<void> {
-    return this.run === undefined ? Promise.resolve() : this.run.then(ignore, ignore);
+    return this.gate ?? Promise.resolve();
+  }
+
+  /** Ends `run` if it is still the current one: no longer running, and the requests it held go on. */
+  private finish(run: Promise<unknown>): boolean {
+    if (this.run !== run) return false;
+    this.run = undefined;
+    const open = this.openGate;
+    this.gate = this.openGate = undefined;
+    open?.();
+    return true;
   }
 
   async handle(res: ServerResponse, invocation: Invocation): Promise<void> {
@@ -45,15 +57,16 @@ export class Initializer {
           if (this.run !== run) return; // abandoned after a timeout: it does not count
           debug('initializer done');
           this.done = true;
-          this.run = undefined;
+          this.finish(run);
         },
         (error: unknown) => {
           debug('initializer failed: %s', error);
-          if (this.run === run) this.run = undefined;
+          this.finish(run);
           throw error;
         },
       );
       this.run = run;
+      this.gate = new Promise((resolve) => (this.openGate = resolve));
     }
     return this.withTimeout(this.run, invocation.context.function.initializationTimeout);
   }
@@ -67,7 +80,7 @@ export class Initializer {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         debug('initializer timed out after %d s', seconds);
-        if (this.run === run) this.run = undefined;
+        this.finish(run);
         reject(controlError('InitializationTimeout', `The initializer did not finish within ${seconds} s (x-fc-initialization-timeout).`));
       }, seconds * 1000);
       run.then(resolve, reject).finally(() => clearTimeout(timer));

@@ -130,6 +130,10 @@ export async function waitForEnds(log: Log, ids: readonly string[], kind = 'Invo
     const byId = markerPositions(log.stdoutLines, kind);
     const missing = ids.find((id) => (byId.get(id)?.ends.length ?? 0) === 0);
     if (missing === undefined) return;
-    await log.waitFor(new RegExp(`^FC ${kind} End RequestId: ${escapeRegExp(missing)}(,|$)`));
+    const pattern = new RegExp(`^FC ${kind} End RequestId: ${escapeRegExp(missing)}(,|$)`);
+    // The recording's own message lists every line: far too many for thousands of invocations.
+    await log.waitFor(pattern, 10_000).catch(() => {
+      throw new Error(`no ${kind} End marker for ${missing} within 10 s (${ids.length} ids awaited)`);
+    });
   }
 }
