@@ -1,9 +1,140 @@
-// PLACEHOLDER (being written): fc-runtime pack.
+// fc-runtime pack: the code ZIP FC takes — bootstrap executable, VCS and dev-only files out, production node_modules in.
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync } from 'fs';
+import { basename, dirname, join, relative, resolve } from 'path';
+import { UserError } from '../user-error';
 import type { Io, PackCommand } from './args';
-import { UserError } from './../user-error';
+import { sizeText } from './local/limits';
+import { dependencies } from './pack/dependencies';
+import { Selector, zipPaths, type Selection } from './pack/files';
+import { Progress } from './pack/progress';
+import { writeZip } from './pack/zip';
+
+const EXECUTABLE = 0o100755;
+/** At most this many names in each summary list. */
+const LISTED = 8;
+
+function list(names: readonly string[]): string {
+  return names.length <= LISTED ? names.join(', ') : `${names.slice(0, LISTED).join(', ')} and ${names.length - LISTED} more`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The code folder, which must be one. */
+function codeFolder(given: string): string {
+  const dir = resolve(given);
+  let stats;
+  try {
+    stats = statSync(dir);
+  } catch {
+    throw new UserError(`no code folder ${given}`);
+  }
+  if (!stats.isDirectory()) throw new UserError(`${given} is not a folder; give the code folder that holds bootstrap.`);
+  return dir;
+}
+
+/** Makes sure the ZIP can be written before any work: the temporary file it is written to first is created now. */
+function openOutput(given: string, temporary: string): void {
+  if (existsSync(given) && statSync(given).isDirectory()) throw new UserError(`${given} is a folder; give the ZIP's file name, e.g. -o code.zip`);
+  if (!existsSync(dirname(resolve(given)))) throw new UserError(`cannot write ${given}: no folder ${dirname(given)}`);
+  try {
+    closeSync(openSync(temporary, 'w'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : `${code ?? (error as Error).message}`;
+    throw new UserError(`cannot write ${given}: ${why}`);
+  }
+}
+
+/** bootstrap is stored 755 whatever its mode on disk: FC runs it. Returns the line for the summary. */
+function executableBootstrap(selection: Selection, io: Io): string {
+  const entry = selection.files.find((file) => file.zipPath === 'bootstrap');
+  if (entry === undefined) {
+    io.stderr.write('warning: no bootstrap in the code folder: FC will not start this code unless the function sets a startup command; run `fc-runtime init`.\n');
+    return 'none (see the warning)';
+  }
+  const was = entry.mode & 0o777;
+  entry.mode = EXECUTABLE;
+  return was === 0o755 ? 'mode 755' : `mode 755 (it was ${was.toString(8)} on disk; FC must be able to run it)`;
+}
+
+/** Adds node_modules as production needs it; returns the line for the summary. */
+function addNodeModules(dir: string, selector: Selector, io: Io): string {
+  const found = dependencies(dir);
+  const installed = existsSync(join(dir, 'node_modules'));
+  if (found === undefined) {
+    if (!installed) return 'none';
+    selector.addAllPackages();
+    io.stderr.write('warning: no package.json, so nothing tells dev packages from production ones: all of node_modules is packed.\n');
+    return 'all of it (no package.json)';
+  }
+  if (found.missing.length > 0) {
+    io.stderr.write(`warning: not installed: ${list(found.missing)}; run \`npm install --omit=dev\` (or use a layer that has them).\n`);
+  }
+  if (!installed) return 'none installed';
+  if (existsSync(join(dir, 'node_modules', '.pnpm'))) {
+    io.stderr.write("warning: node_modules has pnpm's linked layout; install with `pnpm install --prod --config.node-linker=hoisted` before packing.\n");
+  }
+  for (const folder of found.production) selector.addPackage(folder);
+  selector.addBinLinks(found.production);
+  if (found.unlisted.length > 0) {
+    io.stderr.write(`warning: left out, as in neither dependencies nor devDependencies: ${list(found.unlisted)}; \`npm install --save\` any the site needs.\n`);
+  }
+  const left = found.dev.length + found.unlisted.length;
+  return `${plural(found.production.length, 'production package')} in; ${left} left out (${found.dev.length} dev-only${found.unlisted.length > 0 ? `, ${found.unlisted.length} unlisted` : ''})`;
+}
+
+/** A bootstrap that loads express-fc-runtime needs it as a production dependency. */
+function warnRuntimeDependency(dir: string, selection: Selection, io: Io): void {
+  let text = '';
+  try {
+    text = readFileSync(join(dir, 'bootstrap'), 'utf8');
+  } catch {
+    return;
+  }
+  const packed = selection.files.some((file) => file.zipPath.startsWith('node_modules/express-fc-runtime/'));
+  if (text.includes('express-fc-runtime') && !packed) {
+    io.stderr.write('warning: bootstrap uses express-fc-runtime but it is not packed; make it a dependency: `npm install express-fc-runtime`.\n');
+  }
+}
 
 export async function pack(command: PackCommand, io: Io): Promise<number> {
-  void command;
-  void io;
-  throw new UserError('not built yet');
+  const dir = codeFolder(command.dir);
+  const output = resolve(command.output);
+  const temporary = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`);
+  openOutput(command.output, temporary);
+  try {
+    const selector = new Selector(dir, zipPaths(output, temporary));
+    selector.addSite();
+    const modules = addNodeModules(dir, selector, io);
+    const { selection } = selector;
+    const bootstrapLine = executableBootstrap(selection, io);
+    warnRuntimeDependency(dir, selection, io);
+    if (selection.files.some((file) => file.zipPath === '.env')) {
+      io.stderr.write("note: .env is packed (dotenv reads it at run time); FC's environment variables are the safer place for secrets.\n");
+    }
+    for (const note of selection.notes) io.stderr.write(`note: ${note}\n`);
+
+    const bytes = selection.files.reduce((sum, file) => sum + file.size, 0);
+    const progress = new Progress(io.stderr, selection.files.length, bytes);
+    let zipBytes: number;
+    try {
+      zipBytes = await writeZip(selection, temporary, progress);
+    } catch (error) {
+      throw new UserError(`could not write the ZIP: ${(error as Error).message}`);
+    }
+    progress.finish();
+    renameSync(temporary, output);
+
+    const shown = relative(process.cwd(), output).startsWith('..') ? output : relative(process.cwd(), output);
+    const count = selection.files.length + selection.links.length;
+    io.stdout.write(`Wrote ${shown} (${sizeText(zipBytes)}): ${plural(count, 'file')}, ${sizeText(bytes)} unpacked\n`);
+    io.stdout.write(`  bootstrap     ${bootstrapLine}\n`);
+    io.stdout.write(`  node_modules  ${modules}\n`);
+    io.stdout.write(`  left out      ${selection.leftOut.length === 0 ? 'nothing' : list(selection.leftOut)}\n`);
+    return 0;
+  } finally {
+    if (existsSync(temporary)) unlinkSync(temporary);
+  }
 }

@@ -1,0 +1,40 @@
+// The doctor's output: one `✔ what` or `✖ what — fix` line per check, and the tally at the end.
+
+export class Report {
+  private passed = 0;
+  private failed = 0;
+  private readonly fixes: string[] = [];
+
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  pass(what: string): void {
+    this.passed += 1;
+    this.out.write(`✔ ${what}\n`);
+  }
+
+  fail(what: string, fix: string): void {
+    this.failed += 1;
+    this.fixes.push(fix);
+    this.out.write(`✖ ${what} — ${fix}\n`);
+  }
+
+  /** Lines under a check (the runtime's log), indented so they read as part of it. */
+  detail(lines: readonly string[]): void {
+    for (const line of lines) this.out.write(`    │ ${line}\n`);
+  }
+
+  /** Whether a failed check's fix says `words` (e.g. points the reader to the log). */
+  advised(words: string): boolean {
+    return this.fixes.some((fix) => fix.includes(words));
+  }
+
+  get failures(): number {
+    return this.failed;
+  }
+
+  /** The closing line: what passed, or how many failed. */
+  summary(): string {
+    const total = this.passed + this.failed;
+    return this.failed === 0 ? `All ${total} checks passed.\n` : `${this.failed} of ${total} checks failed.\n`;
+  }
+}

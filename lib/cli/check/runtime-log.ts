@@ -1,0 +1,49 @@
+// The runtime's output as the check sees it: every line kept, and waits for the lines FC requires.
+import { Writable } from 'stream';
+import { StringDecoder } from 'string_decoder';
+
+/** Keeps at most this many lines (the oldest go first): markers are looked for right after their request. */
+const MAX_LINES = 20_000;
+
+export class RuntimeLog extends Writable {
+  readonly lines: string[] = [];
+  private readonly decoder = new StringDecoder('utf8');
+  private open = '';
+  private readonly waiters = new Set<() => void>();
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const parts = (this.open + this.decoder.write(chunk)).split('\n');
+    this.open = parts.pop() ?? '';
+    for (const line of parts) this.lines.push(line.replace(/\r$/, ''));
+    if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
+    for (const waiter of this.waiters) waiter();
+    callback();
+  }
+
+  /** Whether some whole line matches. */
+  has(pattern: RegExp): boolean {
+    return this.lines.some((line) => pattern.test(line));
+  }
+
+  /** Resolves once every pattern has matched a line, or after `timeoutMs` with those that have. */
+  async waitForAll(patterns: readonly RegExp[], timeoutMs: number): Promise<void> {
+    const done = () => patterns.every((pattern) => this.has(pattern));
+    if (done()) return;
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve();
+      };
+      const waiter = () => done() && finish();
+      const timer = setTimeout(finish, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** The last `count` lines, the unfinished one too. */
+  tail(count: number): string[] {
+    const all = this.open === '' ? this.lines : [...this.lines, this.open];
+    return all.slice(-count);
+  }
+}

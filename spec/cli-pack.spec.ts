@@ -1,0 +1,257 @@
+import { expect } from 'chai';
+import { randomBytes } from 'crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { open, type Entry } from 'yauzl';
+import { makeFolder, removeFolders, runCli, type FolderEntry, type Finished } from './helpers/cli-run';
+
+interface Stored {
+  /** The Unix mode from the entry's external attributes: 0o100755 for an executable file, 0o120777 for a link. */
+  mode: number;
+  content: Buffer;
+}
+
+/** The archive read back: every entry by name. */
+function readZip(path: string): Promise<Map<string, Stored>> {
+  return new Promise((resolve, reject) =>
+    open(path, { lazyEntries: true }, (error, zip) => {
+      if (error) return reject(error);
+      const entries = new Map<string, Stored>();
+      zip.on('entry', (entry: Entry) => {
+        const mode = entry.externalFileAttributes >>> 16;
+        if (entry.fileName.endsWith('/')) {
+          entries.set(entry.fileName, { mode, content: Buffer.alloc(0) });
+          return zip.readEntry();
+        }
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError) return reject(streamError);
+          const chunks: Buffer[] = [];
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+          stream.once('end', () => {
+            entries.set(entry.fileName, { mode, content: Buffer.concat(chunks) });
+            zip.readEntry();
+          });
+        });
+      });
+      zip.once('end', () => resolve(entries));
+      zip.once('error', reject);
+      zip.readEntry();
+    }),
+  );
+}
+
+const outputs: string[] = [];
+/** A fresh path outside the site for the ZIP. */
+function zipPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fc-zip-'));
+  outputs.push(dir);
+  return join(dir, 'code.zip');
+}
+
+async function packed(dir: string): Promise<{ run: Finished; zip: Map<string, Stored> }> {
+  const output = zipPath();
+  const run = await runCli(['pack', dir, '-o', output]);
+  expect(run.code, run.stdout + run.stderr).to.equal(0);
+  return { run, zip: await readZip(output) };
+}
+
+const BOOTSTRAP = '#!/bin/bash\nexport PATH=/opt/nodejs20/bin:$PATH\nexec node -r express-fc-runtime/register server.js\n';
+const BLOB = randomBytes(20_000);
+
+/** A site with what a real one has lying around: VCS, tests, editor and tool files, a production and a dev tree of packages. */
+function site(extra: Record<string, FolderEntry> = {}): string {
+  const json = (value: object) => JSON.stringify(value);
+  return makeFolder({
+    bootstrap: { content: BOOTSTRAP, mode: 0o755 },
+    'server.js': "require('prod-a');\n",
+    'public/blob.bin': BLOB,
+    'public/index.html': '<h1>hello</h1>\n',
+    'uploads/': '',
+    '.env': 'GREETING=hello\n',
+    '.env.test': 'GREETING=test\n',
+    '.git/HEAD': 'ref: refs/heads/main\n',
+    '.git/objects/ab/cdef': 'x',
+    '.svn/entries': '12\n',
+    'lib/.DS_Store': 'x',
+    'test/app.spec.js': "it('works', () => {});\n",
+    'coverage/lcov.info': 'TN:\n',
+    '.vscode/settings.json': '{}\n',
+    '.npmrc': '//registry.npmjs.org/:_authToken=npm_secret\n',
+    'npm-debug.log': 'debug\n',
+    'lib/routes.js': 'module.exports = {};\n',
+    'lib/trace.log': 'trace\n',
+    's.yaml': 'edition: 3.0.0\n',
+    'package.json': json({ dependencies: { 'prod-a': '^1.0.0', '@scope/prod-b': '^1.0.0' }, devDependencies: { 'dev-c': '^1.0.0' } }),
+    'node_modules/prod-a/package.json': json({ name: 'prod-a', dependencies: { 'nested-d': '2', 'hoisted-f': '1' }, optionalDependencies: { 'absent-opt': '1' }, bin: { 'prod-a': 'bin.js' } }),
+    'node_modules/prod-a/index.js': 'module.exports = 1;\n',
+    'node_modules/prod-a/bin.js': { content: '#!/usr/bin/env node\n', mode: 0o755 },
+    'node_modules/prod-a/test/unit.js': 'kept: a package is packed whole\n',
+    'node_modules/prod-a/node_modules/nested-d/package.json': json({ name: 'nested-d', version: '2.0.0' }),
+    'node_modules/nested-d/package.json': json({ name: 'nested-d', version: '1.0.0' }),
+    'node_modules/hoisted-f/package.json': json({ name: 'hoisted-f' }),
+    'node_modules/@scope/prod-b/package.json': json({ name: '@scope/prod-b' }),
+    'node_modules/dev-c/package.json': json({ name: 'dev-c', dependencies: { 'nested-d': '1', 'shared-e': '1' } }),
+    'node_modules/dev-c/cli.js': '#!/usr/bin/env node\n',
+    'node_modules/shared-e/package.json': json({ name: 'shared-e' }),
+    'node_modules/extra-g/package.json': json({ name: 'extra-g' }),
+    'node_modules/.bin/prod-a': { link: '../prod-a/bin.js' },
+    'node_modules/.bin/dev-c': { link: '../dev-c/cli.js' },
+    'node_modules/.package-lock.json': '{}',
+    ...extra,
+  });
+}
+
+describe('fc-runtime pack', () => {
+  after(() => {
+    removeFolders();
+    for (const dir of outputs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('bootstrap', () => {
+    it('is stored with mode 755', async () => {
+      const { zip, run } = await packed(site());
+      expect(zip.get('bootstrap')?.mode).to.equal(0o100755);
+      expect(zip.get('bootstrap')?.content.toString()).to.equal(BOOTSTRAP);
+      expect(run.stdout).to.match(/^ {2}bootstrap +mode 755$/m);
+    });
+
+    it('is stored with mode 755 even when it lost its x bits on disk, and the summary says so', async () => {
+      const { zip, run } = await packed(site({ bootstrap: { content: BOOTSTRAP, mode: 0o644 } }));
+      expect(zip.get('bootstrap')?.mode).to.equal(0o100755);
+      expect(run.stdout).to.match(/^ {2}bootstrap +mode 755 \(it was 644 on disk; FC must be able to run it\)$/m);
+    });
+
+    it('missing: the ZIP is written with a warning', async () => {
+      const dir = makeFolder({ 'server.js': '' });
+      const { zip, run } = await packed(dir);
+      expect([...zip.keys()]).to.deep.equal(['server.js']);
+      expect(run.stderr).to.match(/^warning: no bootstrap in the code folder: .*run `fc-runtime init`\.$/m);
+    });
+  });
+
+  describe("the site's own files", () => {
+    it('are stored byte for byte with their modes, empty folders too', async () => {
+      const { zip } = await packed(site());
+      expect(zip.get('public/blob.bin')?.content.equals(BLOB)).to.equal(true);
+      expect(zip.get('public/index.html')?.content.toString()).to.equal('<h1>hello</h1>\n');
+      expect(zip.get('server.js')?.mode).to.equal(0o100644);
+      expect(zip.get('uploads/')?.mode).to.equal(0o40755);
+      expect(zip.has('lib/routes.js')).to.equal(true);
+    });
+
+    it('leave out VCS folders, tests, coverage, editor and tool files, logs and dev-only env files; .env stays, with a note', async () => {
+      const { zip, run } = await packed(site());
+      const names = [...zip.keys()];
+      for (const gone of ['.git/', '.svn/', 'lib/.DS_Store', 'test/', 'coverage/', '.vscode/', '.npmrc', 'npm-debug.log', 'lib/trace.log', 's.yaml', '.env.test']) {
+        expect(names.filter((name) => name.startsWith(gone)), gone).to.deep.equal([]);
+      }
+      expect(zip.get('.env')?.content.toString()).to.equal('GREETING=hello\n');
+      expect(run.stdout).to.match(/^ {2}left out +\.env\.test, \.git\/, \.npmrc, \.svn\/, \.vscode\/, coverage\/, lib\/\.DS_Store, lib\/trace\.log and 3 more$/m);
+      expect(run.stderr).to.match(/^note: \.env is packed/m);
+    });
+
+    it('are read through symbolic links: a linked file or folder is stored as what it points to', async () => {
+      const shared = makeFolder({ 'config.json': '{"shared":true}\n', 'views/home.html': '<p>home</p>\n' });
+      const { zip } = await packed(site({ 'config.json': { link: join(shared, 'config.json') }, views: { link: join(shared, 'views') } }));
+      expect(zip.get('config.json')).to.deep.include({ mode: 0o100644 });
+      expect(zip.get('config.json')?.content.toString()).to.equal('{"shared":true}\n');
+      expect(zip.get('views/home.html')?.content.toString()).to.equal('<p>home</p>\n');
+    });
+
+    it('never include the ZIP itself when it is written inside the site', async () => {
+      const dir = site();
+      const first = await runCli(['pack'], { cwd: dir });
+      expect(first.code, first.stderr).to.equal(0);
+      const second = await runCli(['pack'], { cwd: dir });
+      expect(second.code, second.stderr).to.equal(0);
+      expect(second.stdout).to.match(/^Wrote code\.zip \(/);
+      const names = [...(await readZip(join(dir, 'code.zip'))).keys()];
+      expect(names.filter((name) => name.includes('.zip'))).to.deep.equal([]);
+    });
+  });
+
+  describe('node_modules', () => {
+    it('holds the production packages where Node finds them, and not devDependencies nor packages installed without saving', async () => {
+      const { zip, run } = await packed(site());
+      const packages = [...new Set([...zip.keys()].filter((name) => name.endsWith('/package.json')).map((name) => name.replace(/\/package\.json$/, '')))].sort();
+      expect(packages).to.deep.equal([
+        'node_modules/@scope/prod-b',
+        'node_modules/hoisted-f',
+        'node_modules/prod-a',
+        'node_modules/prod-a/node_modules/nested-d',
+      ]);
+      expect(JSON.parse(zip.get('node_modules/prod-a/node_modules/nested-d/package.json')!.content.toString())).to.deep.include({ version: '2.0.0' });
+      expect(zip.has('node_modules/prod-a/test/unit.js')).to.equal(true);
+      expect(zip.has('node_modules/.package-lock.json')).to.equal(false);
+      expect(run.stdout).to.match(/^ {2}node_modules +4 production packages in; 4 left out \(3 dev-only, 1 unlisted\)$/m);
+      expect(run.stderr).to.match(/^warning: left out, as in neither dependencies nor devDependencies: extra-g;/m);
+      expect(run.stderr, 'a missing optional dependency is no problem').not.to.match(/absent-opt/);
+    });
+
+    it("keeps .bin links of production packages as links, and leaves out the dev ones", async () => {
+      const { zip } = await packed(site());
+      const link = zip.get('node_modules/.bin/prod-a');
+      expect(link?.mode).to.equal(0o120777);
+      expect(link?.content.toString()).to.equal('../prod-a/bin.js');
+      expect(zip.get('node_modules/prod-a/bin.js')?.mode).to.equal(0o100755);
+      expect(zip.has('node_modules/.bin/dev-c')).to.equal(false);
+    });
+
+    it('warns about a dependency that is not installed', async () => {
+      const { run } = await packed(site({ 'package.json': JSON.stringify({ dependencies: { 'prod-a': '1', 'absent-h': '1' } }) }));
+      expect(run.stderr).to.match(/^warning: not installed: absent-h; run `npm install --omit=dev`/m);
+    });
+
+    it('warns when the bootstrap loads express-fc-runtime but it is not a production dependency', async () => {
+      const { run } = await packed(site());
+      expect(run.stderr).to.match(/^warning: bootstrap uses express-fc-runtime but it is not packed/m);
+    });
+  });
+
+  describe('a large tree', () => {
+    it('gets a progress line on stderr; a small one none', async () => {
+      const files: Record<string, FolderEntry> = {};
+      for (let i = 0; i < 1200; i++) files[`data/${i}.json`] = `{"n":${i}}\n`;
+      const { run, zip } = await packed(site(files));
+      expect(zip.get('data/1199.json')?.content.toString()).to.equal('{"n":1199}\n');
+      const lines = run.stderr.split('\n').filter((line) => line.startsWith('packing: '));
+      expect(lines.map((line) => line.replace(/ \(.*/, ''))).to.deep.equal(['packing: 25%', 'packing: 50%', 'packing: 75%', 'packing: 100%']);
+      expect(lines[3]).to.match(/^packing: 100% \(1214 of 1214 files, [\d.]+ KB of [\d.]+ KB\)$/);
+      const small = await packed(site());
+      expect(small.run.stderr).not.to.match(/packing:/);
+    });
+  });
+
+  describe('the command', () => {
+    it('prints its help and exits 0', async () => {
+      const run = await runCli(['pack', '--help']);
+      expect(run.code).to.equal(0);
+      expect(run.stdout).to.match(/^Usage: fc-runtime pack \[options\] \[dir\]/);
+      expect(run.stdout).to.match(/-o, --output <file>/);
+    });
+
+    for (const [what, args, message] of [
+      ['a missing folder', ['pack', '/nonexistent/site'], 'fc-runtime pack: no code folder /nonexistent/site'],
+      ['an output folder that does not exist', ['pack', '.', '-o', '/nonexistent/out/code.zip'], 'fc-runtime pack: cannot write /nonexistent/out/code.zip: no folder /nonexistent/out'],
+      ['an output that is a folder', ['pack', '.', '-o', tmpdir()], `fc-runtime pack: ${tmpdir()} is a folder; give the ZIP's file name, e.g. -o code.zip`],
+      ['an unknown flag', ['pack', '--zip'], "fc-runtime: unknown option '--zip' (see --help)"],
+    ] as const) {
+      it(`ends ${what} in one line and exit 1`, async () => {
+        const run = await runCli([...args], { cwd: makeFolder({ bootstrap: { content: BOOTSTRAP, mode: 0o755 } }) });
+        expect(run.code).to.equal(1);
+        expect(run.stderr).to.equal(`${message}\n`);
+        expect(run.stdout).to.equal('');
+      });
+    }
+
+    it('leaves no ZIP and no temporary file behind when a file cannot be read as it was listed', async () => {
+      // /proc files say they are empty and then give bytes: the ZIP cannot be written consistently.
+      const dir = makeFolder({ bootstrap: { content: '#!/bin/bash\nexec node server.js\n', mode: 0o755 }, status: { link: '/proc/self/status' } });
+      const run = await runCli(['pack', '.', '-o', 'out.zip'], { cwd: dir });
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.match(/^fc-runtime pack: could not write the ZIP: status: .+\n$/);
+      expect(readdirSync(dir).sort()).to.deep.equal(['bootstrap', 'status']);
+    });
+  });
+});
