@@ -1,6 +1,6 @@
 // Answers to FC control requests: success, and the {errorMessage, errorType, stackTrace} failure.
 import type { ServerResponse } from 'http';
-import { inspect } from 'util';
+import { inspect, types } from 'util';
 import type { Invocation } from '../invocation';
 import { ERROR } from '../logging/format';
 import { redact } from '../logging/redact';
@@ -11,26 +11,51 @@ export interface FcError {
   stackTrace: string[];
 }
 
-/** Describes anything thrown: Errors by name, message and stack; other values by their type. */
+const UNREADABLE = '(a value that cannot be inspected)';
+
+/** What a value inside an error reads, or `fallback` when reading it throws (a getter, a Proxy trap). */
+function read<T>(get: () => T, fallback: T): T {
+  try {
+    return get();
+  } catch {
+    return fallback;
+  }
+}
+
+/** An Error of this realm or another (vm, iframes), without touching a Proxy's traps. */
+function isError(value: unknown): value is Error {
+  return types.isNativeError(value) || read(() => value instanceof Error, false);
+}
+
+/**
+ * Describes anything thrown: Errors by name, message and stack; other values by their type.
+ * Never throws, whatever the value: a failure must still be answered.
+ */
 export function describeError(error: unknown): FcError {
-  if (error instanceof Error) {
-    const stack = typeof error.stack === 'string' ? error.stack : '';
+  if (isError(error)) {
+    const stack = read(() => error.stack, undefined);
     return {
-      errorMessage: error.message,
-      errorType: error.name,
-      stackTrace: stack.split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim()),
+      errorMessage: String(read(() => error.message, '')),
+      errorType: String(read(() => error.name, 'Error')),
+      stackTrace: typeof stack === 'string' ? stack.split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim()) : [],
     };
   }
   return {
-    errorMessage: typeof error === 'string' ? error : inspect(error),
+    errorMessage: typeof error === 'string' ? error : read(() => inspect(error), UNREADABLE),
     errorType: error === null ? 'null' : typeof error,
     stackTrace: [],
   };
 }
 
-/** How a failure reads in the log: an Error's stack, anything else as util.inspect shows it. */
+/** How a failure reads in the log: an Error's stack, anything else as util.inspect shows it; never throws. */
 export function errorText(error: unknown): string {
-  return error instanceof Error && error.stack ? error.stack : inspect(error);
+  if (isError(error)) {
+    const stack = read(() => error.stack, undefined);
+    if (typeof stack === 'string' && stack !== '') return stack;
+    const { errorType, errorMessage } = describeError(error);
+    return `${errorType}: ${errorMessage}`;
+  }
+  return read(() => inspect(error), UNREADABLE);
 }
 
 /** The FC answer: x-fc-status follows the status, 200 for success, 404 for any failure. */
