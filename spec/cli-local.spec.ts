@@ -28,7 +28,8 @@ const EVENT_SITE: Record<string, SiteFile> = {
         context.logger.info('initializer ran');
         if (fs.existsSync('fail-initialize')) throw new Error('the initializer failed on purpose');
       },
-      preStop: async (context) => context.logger.info('preStop ran'),
+      // Only FC's /pre-stop carries the common headers (the qualifier); the runtime's own SIGTERM path has none.
+      preStop: async (context) => context.logger.info('preStop ran, qualifier %s', context.service.qualifier),
       invoke: async (event, context) => {
         const text = event.toString();
         if (text === 'fail') throw new Error('the handler failed on purpose');
@@ -104,7 +105,7 @@ const WEB_SITE: Record<string, SiteFile> = {
     });
     app.listen(3000);
   `,
-  'fc-runtime.config.js': `module.exports = { preStop: async (context) => context.logger.info('preStop ran') };`,
+  'fc-runtime.config.js': `module.exports = { preStop: async (context) => context.logger.info('preStop ran, qualifier %s', context.service.qualifier) };`,
   bootstrap: bootstrap(REGISTER),
 };
 
@@ -198,7 +199,7 @@ describe('fc-runtime local', () => {
         const order = [...child.stderr.matchAll(/^FC (\w+) (Start|End) RequestId/gm)].map((m) => `${m[1]} ${m[2]}`);
         expect(order).to.deep.equal(['Initialize Start', 'Initialize End', 'Invoke Start', 'Invoke End', 'PreStop Start', 'PreStop End']);
         expect(child.stderr).to.match(/\[INFO\] initializer ran$/m);
-        expect(child.stderr).to.match(/\[INFO\] preStop ran$/m);
+        expect(child.stderr).to.match(/\[INFO\] preStop ran, qualifier LATEST$/m);
       });
 
       it("runs bootstrap in the code folder with FC's environment and fake temporary credentials", () => {
@@ -409,9 +410,40 @@ describe('fc-runtime local', () => {
       expect(alive(pid)).to.equal(true);
       child.process.kill('SIGINT');
       expect(await child.exited).to.equal(0, child.stderr);
-      expect(child.stdout).to.match(/^FC PreStop Start RequestId: .*\n(.*\n)*\S+Z \S+ \[INFO\] preStop ran\n(.*\n)*FC PreStop End RequestId/m);
+      expect(child.stdout).to.match(/^FC PreStop Start RequestId: .*\n(.*\n)*\S+Z \S+ \[INFO\] preStop ran, qualifier LATEST\n(.*\n)*FC PreStop End RequestId/m);
       expect(alive(pid)).to.equal(false);
       expect(child.stderr).not.to.match(/^\s+at /m);
+    });
+  });
+
+  describe('local start with an initializer that fails once', () => {
+    it('initializes before the first request, says it failed, and retries with the next request', async () => {
+      const dir = makeSite({
+        ...WEB_SITE,
+        'fc-runtime.config.js': `
+          const fs = require('fs');
+          module.exports = {
+            initialize: async () => {
+              if (fs.existsSync('failed-once')) return;
+              fs.writeFileSync('failed-once', '');
+              throw new Error('the first initializer fails');
+            },
+          };
+        `,
+      });
+      const [port] = await freePorts(1);
+      const child = cli(['local', 'start', dir, '--port', String(port)]);
+      try {
+        await child.waitFor(/^fc-runtime local: the function's initializer failed \(404\); see its log\.$/);
+        await child.waitFor(/^FC Initialize: 404, x-fc-status 404, .* \(failed\)$/);
+        await child.waitFor(/Ctrl-C sends \/pre-stop/);
+        const reply = await send(port, 'GET', '/pid');
+        expect(reply.status).to.equal(200);
+        expect(child.stdout).to.match(/^FC Initialize: 200, x-fc-status 200, /m);
+      } finally {
+        child.process.kill('SIGINT');
+        expect(await child.exited).to.equal(0);
+      }
     });
   });
 

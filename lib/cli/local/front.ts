@@ -22,18 +22,24 @@ function listenFailure(error: NodeJS.ErrnoException, port: number): UserError {
 
 export async function localStart(command: LocalStartCommand, io: Io): Promise<number> {
   const output: FrontOutput = { say: (line) => io.stdout.write(line), warn: (line) => io.stderr.write(line) };
-  // The port first: a port in use fails before any runtime starts.
-  const server = createServer({ requestTimeout: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(listenFailure(error, command.port)));
-    server.listen(command.port, HOST, () => resolve());
-  });
   const signals = stopSignals();
   const fn = new LocalFunction(
     { dir: command.dir, startTimeout: command.startTimeout * 1000, output: io.stdout, env: io.env, signal: signals.signal },
     output,
   );
+  const serve = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+    forward(req, res, fn, output, expectsContinue).catch((error: unknown) => {
+      output.warn(`fc-runtime local: ${req.method} ${req.url}: ${(error as Error).message}\n`);
+      res.destroy();
+    });
+  };
+  const server = createServer({ requestTimeout: 0 }, serve(false)).on('checkContinue', serve(true));
   try {
+    // The port first: a port in use fails before any runtime starts.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error) => reject(listenFailure(error, command.port)));
+      server.listen(command.port, HOST, () => resolve());
+    });
     let instance;
     try {
       instance = await fn.start();
@@ -42,15 +48,14 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
       io.stderr.write('fc-runtime local start: interrupted before the function started; it was stopped.\n');
       return 0;
     }
-    const serve = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
-      forward(req, res, fn, output, expectsContinue).catch((error: unknown) => {
-        output.warn(`fc-runtime local: ${req.method} ${req.url}: ${(error as Error).message}\n`);
-        res.destroy();
-      });
-    };
-    server.on('request', serve(false));
-    server.on('checkContinue', serve(true));
-    output.say(
+    // FC initializes an instance before its first request; here at once, so a failing initializer
+    // shows up now (and is retried by the next request, as FC retries it).
+    const initialized = fn.ready().then(
+      () => undefined,
+      (error: unknown) => output.warn(`fc-runtime local: ${(error as Error).message}\n`),
+    );
+    await Promise.race([initialized, signals.received]);
+    if (!signals.signal.aborted) output.say(
       `fc-runtime local: http://${HOST}:${command.port}/ → ${resolve(command.dir)}/bootstrap ` +
         `(pid ${instance.pid}, listening after ${instance.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
     );
