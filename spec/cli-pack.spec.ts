@@ -198,9 +198,26 @@ describe('fc-runtime pack', () => {
       expect(zip.has('node_modules/.bin/dev-c')).to.equal(false);
     });
 
+    it("keeps of a linked package (npm link, file:) only what its package.json's files publishes", async () => {
+      const working = makeFolder({
+        'package.json': JSON.stringify({ name: 'linked-pkg', main: 'dist/index.js', files: ['dist/'] }),
+        'dist/index.js': 'module.exports = 2;\n',
+        'src/index.ts': 'export = 2;\n',
+        'spec/index.spec.js': '\n',
+        'README.md': '# linked\n',
+      });
+      const dir = site({
+        'package.json': JSON.stringify({ dependencies: { 'prod-a': '1', 'linked-pkg': `file:${working}` } }),
+        'node_modules/linked-pkg': { link: working },
+      });
+      const { zip } = await packed(dir);
+      const names = [...zip.keys()].filter((name) => name.startsWith('node_modules/linked-pkg/')).sort();
+      expect(names).to.deep.equal(['node_modules/linked-pkg/README.md', 'node_modules/linked-pkg/dist/index.js', 'node_modules/linked-pkg/package.json']);
+    });
+
     it('warns about a dependency that is not installed', async () => {
       const { run } = await packed(site({ 'package.json': JSON.stringify({ dependencies: { 'prod-a': '1', 'absent-h': '1' } }) }));
-      expect(run.stderr).to.match(/^warning: not installed: absent-h; run `npm install --omit=dev`/m);
+      expect(run.stderr).to.match(/^warning: not installed in the code folder: absent-h; run `npm install --omit=dev` in it/m);
     });
 
     it('warns when the bootstrap loads express-fc-runtime but it is not a production dependency', async () => {

@@ -1,7 +1,6 @@
 // The checks on the bootstrap file itself: what FC refuses before any server starts.
 import { readFileSync, statSync } from 'fs';
 import { join } from 'path';
-import { FC_NODE_PATH } from '../init';
 import type { Report } from './report';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -144,7 +143,8 @@ export function checkBootstrap(dir: string, report: Report): boolean {
 
   const node = nodeUse(text);
   const where = `\`${node.command}\` (line ${node.line})`;
-  const fix = `put \`export PATH=${FC_NODE_PATH}:$PATH\` before it, or ${INIT}`;
+  const major = process.versions.node.split('.')[0];
+  const fix = `put \`export PATH=/opt/nodejs${major}/bin:/var/fc/lang/nodejs${major}/bin:$PATH\` before it (for Node ${major}), or ${INIT}`;
   switch (node.kind) {
     case 'path':
       report.pass(`bootstrap puts FC's Node on PATH before running ${node.command}`);

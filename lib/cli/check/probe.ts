@@ -1,7 +1,7 @@
 // Runs inside the site's own Node during `fc-runtime check` (NODE_OPTIONS --require): notes each HTTP
 // server's timeouts and the response headers the app set itself, for the check to read. It changes
 // nothing the app or FC sees. Keep it free of imports beyond Node's own: it loads before the app.
-import { channel } from 'diagnostics_channel';
+import * as diagnostics from 'diagnostics_channel';
 import { appendFileSync } from 'fs';
 import type { Server, ServerResponse, IncomingMessage, OutgoingHttpHeaders } from 'http';
 
@@ -39,6 +39,22 @@ function headerNames(headers: unknown): string[] {
   return [];
 }
 
+type Listener = (message: unknown) => void;
+
+/** diagnostics_channel.subscribe (Node 18.7+), else the channel's own; a listener that throws is silenced, never the app's problem. */
+function on(name: string, listener: Listener): void {
+  const safe: Listener = (message) => {
+    try {
+      listener(message);
+    } catch {
+      // The check reads what it can.
+    }
+  };
+  const subscribe = (diagnostics as { subscribe?: (name: string, listener: Listener) => void }).subscribe;
+  if (subscribe !== undefined) subscribe(name, safe);
+  else diagnostics.channel(name).subscribe(safe);
+}
+
 export function install(reportFile: string): void {
   const write = (record: ServerRecord | ResponseRecord) => {
     try {
@@ -50,7 +66,7 @@ export function install(reportFile: string): void {
   const seen = new WeakSet<Server>();
   const given = new WeakMap<ServerResponse, Set<string>>();
 
-  channel('http.server.request.start').subscribe((message) => {
+  on('http.server.request.start', (message) => {
     const { server, response } = message as Message;
     if (!seen.has(server)) {
       seen.add(server);
@@ -75,7 +91,7 @@ export function install(reportFile: string): void {
     } as typeof response.writeHead;
   });
 
-  channel('http.server.response.finish').subscribe((message) => {
+  on('http.server.response.finish', (message) => {
     const { request, response } = message as Message;
     const names = given.get(response) ?? new Set<string>();
     for (const name of response.getHeaderNames()) names.add(name);

@@ -128,26 +128,25 @@ function coldStartVerdict(log: RuntimeLog): Verdict {
   return pass(`cold-start line: ${line}`);
 }
 
-/** Waits, within bounds, for the server to close an idle connection; resolves with how long it stayed idle. */
+/** Watches the connection left idle after a request: whether the server closes it, and when. No socket, no verdict. */
 function idleWatch(socket: Socket | undefined): { closed(): boolean; ms(): number; wait(totalMs: number): Promise<void> } {
   const since = Date.now();
   let closedAt: number | undefined;
-  const closedPromise = new Promise<void>((resolve) => {
-    if (socket === undefined || socket.destroyed) {
-      closedAt = since;
-      return resolve();
-    }
+  const closed = new Promise<void>((resolve) => {
+    if (socket === undefined) return;
+    if (socket.destroyed) closedAt = since;
     socket.once('close', () => {
-      closedAt = Date.now();
+      closedAt ??= Date.now();
       resolve();
     });
+    if (closedAt !== undefined) resolve();
   });
   return {
     closed: () => closedAt !== undefined,
-    ms: () => (closedAt ?? Date.now()) - since,
+    ms: () => (socket === undefined ? 0 : (closedAt ?? Date.now()) - since),
     async wait(totalMs) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closedPromise, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, since + totalMs - Date.now()))))]);
+      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, since + totalMs - Date.now()))))]);
       clearTimeout(timer);
     },
   };
@@ -203,8 +202,8 @@ async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, sta
   if (instance.exitStatus === 'SIGKILL') {
     report.fail(`the runtime was still running ${Math.round(ms / 1000)} s after SIGTERM and was killed`, 'on SIGTERM, close the server and exit (serve() and register do)');
   } else {
-    const how = typeof instance.exitStatus === 'number' ? `exited with code ${instance.exitStatus}` : `ended by ${instance.exitStatus}`;
-    report.pass(`the runtime ${how} ${ms} ms after SIGTERM`);
+    const how = typeof instance.exitStatus === 'number' ? `exit code ${instance.exitStatus}` : `ended by ${instance.exitStatus}`;
+    report.pass(`the runtime stopped ${ms} ms after SIGTERM (${how})`);
   }
 }
 

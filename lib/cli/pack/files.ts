@@ -1,5 +1,5 @@
 // What goes into the code ZIP: the site's files without VCS and dev-only ones, and the production packages.
-import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'fs';
 import { join, posix, relative, resolve, dirname } from 'path';
 
 /** A file to store: where it is read from, and its name and mode in the ZIP. */
@@ -47,6 +47,33 @@ interface Walk {
   own: boolean;
   /** Real paths of the folders above, so a link back up cannot loop. */
   above: Set<string>;
+  /** For a linked package: the names at its top that npm would publish; undefined for all. */
+  published?: (name: string) => boolean;
+}
+
+// npm publishes these whatever `files` says.
+const ALWAYS_PUBLISHED = /^(package\.json|readme|license|licence|copying|changelog|changes|history)(\.|$)/i;
+
+/**
+ * A package installed as a link (npm link, a `file:` dependency) is the author's whole working folder:
+ * keep what `files` in its package.json publishes, by top-level name, as an installed copy would have.
+ */
+function publishedNames(folder: string): ((name: string) => boolean) | undefined {
+  let manifest: { files?: unknown; main?: unknown };
+  try {
+    manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as typeof manifest;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(manifest.files)) return undefined;
+  const tops = new Set<string>();
+  for (const entry of [...manifest.files, manifest.main]) {
+    if (typeof entry !== 'string') continue;
+    const top = entry.replace(/^\.\//, '').split('/')[0];
+    if (/[*?[{!]/.test(top) || top === '') return undefined;
+    tops.add(top);
+  }
+  return (name) => tops.has(name) || ALWAYS_PUBLISHED.test(name);
 }
 
 export class Selector {
@@ -82,7 +109,8 @@ export class Selector {
   /** One installed package, without its own node_modules (each dependency is added where Node finds it). */
   addPackage(folder: string): void {
     const absolute = join(this.root, folder);
-    this.walk(absolute, folder, { own: false, above: new Set([realpathSync(absolute)]) });
+    const linked = lstatSync(absolute).isSymbolicLink();
+    this.walk(absolute, folder, { own: false, above: new Set([realpathSync(absolute)]), published: linked ? publishedNames(absolute) : undefined });
   }
 
   /** A whole node_modules as it is, when nothing says which packages are production ones. */
@@ -124,6 +152,7 @@ export class Selector {
       const zipPath = zipFolder === '' ? name : `${zipFolder}/${name}`;
       if (name === 'node_modules' && (!walk.own || zipFolder === '')) continue;
       if (this.skipNames.has(name) && (this.skip.has(path) || this.skip.has(realpathSync(path)))) continue;
+      if (walk.published !== undefined && !walk.published(name)) continue;
       let stats: Stats;
       try {
         stats = statSync(path);
@@ -142,7 +171,7 @@ export class Selector {
           this.selection.notes.push(`${zipPath} links back to a folder above it; left out.`);
           continue;
         }
-        const inner = this.walk(path, zipPath, { ...walk, above: new Set([...walk.above, real]) });
+        const inner = this.walk(path, zipPath, { own: walk.own, above: new Set([...walk.above, real]) });
         if (inner === 0) this.selection.emptyFolders.push(zipPath);
         added += 1;
       } else if (stats.isFile()) {
