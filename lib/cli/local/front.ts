@@ -64,13 +64,13 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
     output.say(`fc-runtime local: ${signal}: sending /pre-stop, then SIGTERM (Ctrl-C again to kill it at once).\n`);
     signals.onRepeat(() => void fn.kill());
     server.close();
-    server.closeIdleConnections();
+    server.closeIdleConnections?.();
     await fn.stop();
     output.say('fc-runtime local: stopped.\n');
     return 0;
   } finally {
     signals.dispose();
     server.close();
-    server.closeAllConnections();
+    server.closeAllConnections?.();
   }
 }

@@ -287,7 +287,7 @@ export class Instance {
 
   /**
    * One control request (`/initialize`, `/invoke`, `/pre-stop`), answered in full. Rejects when the
-   * runtime closes the connection without an answer, or gives none within `timeoutMs`.
+   * runtime closes the connection without an answer, or gives none within `timeoutMs` (Infinity: no limit).
    */
   control(controlPath: string, body: Buffer = Buffer.alloc(0), timeoutMs = CONTROL_MS, requestId: string = randomUUID()): Promise<ControlAnswer> {
     const method = controlPath === '/pre-stop' || controlPath === '/pre-freeze' ? 'GET' : 'POST';
@@ -298,7 +298,9 @@ export class Instance {
         ...headers,
         ...(method === 'POST' ? { 'content-type': 'application/octet-stream', 'content-length': String(body.length) } : {}),
       });
-      const timer = setTimeout(() => req.destroy(new Error(`no answer to ${controlPath} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => req.destroy(new Error(`no answer to ${controlPath} within ${timeoutMs / 1000} s`)), timeoutMs)
+        : undefined;
       const fail = (error: Error) => {
         clearTimeout(timer);
         reject(error);

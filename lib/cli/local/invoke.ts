@@ -52,7 +52,8 @@ async function call(instance: Instance, what: string, controlPath: string, body:
   let answer: ControlAnswer | undefined;
   let problem: string | undefined;
   try {
-    answer = await instance.control(controlPath, body, undefined, requestId);
+    // The event may run as long as the function's timeout, which FC knows and this does not.
+    answer = await instance.control(controlPath, body, controlPath === '/invoke' ? Infinity : undefined, requestId);
   } catch (error) {
     problem = (error as Error).message;
   }

@@ -62,16 +62,15 @@ export async function forward(req: IncomingMessage, res: ServerResponse, fn: Loc
   }
   if (expectsContinue) res.writeContinue();
 
-  const headers: OutgoingHttpHeaders = {};
-  const dropped: string[] = [];
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (!passesRequestHeader(name)) {
-      if (name.startsWith('x-fc-')) dropped.push(name);
-      continue;
-    }
-    headers[name] = values!.length === 1 ? values![0] : values;
+  // From rawHeaders: every value of a repeated header, in the client's order.
+  const headers: Record<string, string[]> = {};
+  const dropped = new Set<string>();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i].toLowerCase();
+    if (passesRequestHeader(name)) (headers[name] ??= []).push(req.rawHeaders[i + 1]);
+    else if (name.startsWith('x-fc-')) dropped.add(name);
   }
-  if (dropped.length > 0) output.warn(`fc-runtime local: ${what}: request headers ${dropped.join(', ')} dropped: FC sets x-fc-* headers itself.\n`);
+  if (dropped.size > 0) output.warn(`fc-runtime local: ${what}: request headers ${[...dropped].join(', ')} dropped: FC sets x-fc-* headers itself.\n`);
 
   let ready: Instance;
   try {
@@ -83,7 +82,9 @@ export async function forward(req: IncomingMessage, res: ServerResponse, fn: Loc
   }
   if (res.destroyed) return;
 
-  const upstream = ready.request(req.method ?? 'GET', req.url ?? '/', { ...headers, ...ready.headers('/http-invoke', requestId) });
+  const forwarded: OutgoingHttpHeaders = {};
+  for (const [name, values] of Object.entries(headers)) forwarded[name] = values.length === 1 ? values[0] : values;
+  const upstream = ready.request(req.method ?? 'GET', req.url ?? '/', { ...forwarded, ...ready.headers('/http-invoke', requestId) });
   // The body is piped, not pipelined: over the limit the client still gets its 400 (Node reads and
   // drops the rest of the body), which a destroyed request socket would not allow.
   let bodyBytes = 0;
