@@ -59,6 +59,14 @@ function executableBootstrap(selection: Selection, io: Io): string {
   return was === 0o755 ? 'mode 755' : `mode 755 (it was ${was.toString(8)} on disk; FC must be able to run it)`;
 }
 
+/** Whether a node_modules above the code folder has `name`: hoisted by a workspace, found by Node here but not on FC. */
+function installedAbove(dir: string, name: string): boolean {
+  for (let folder = dirname(dir); ; folder = dirname(folder)) {
+    if (existsSync(join(folder, 'node_modules', name))) return true;
+    if (dirname(folder) === folder) return false;
+  }
+}
+
 /** Adds node_modules as production needs it; returns the line for the summary. */
 function addNodeModules(dir: string, selector: Selector, io: Io): string {
   const found = dependencies(dir);
@@ -70,7 +78,8 @@ function addNodeModules(dir: string, selector: Selector, io: Io): string {
     return 'all of it (no package.json)';
   }
   if (found.missing.length > 0) {
-    io.stderr.write(`warning: not installed: ${list(found.missing)}; run \`npm install --omit=dev\` (or use a layer that has them).\n`);
+    const above = found.missing.some((name) => installedAbove(dir, name.split(' ')[0])) ? ' (Node finds some above the code folder, as in a workspace; the ZIP cannot hold those)' : '';
+    io.stderr.write(`warning: not installed in the code folder: ${list(found.missing)}${above}; run \`npm install --omit=dev\` in it (or use a layer that has them).\n`);
   }
   if (!installed) return 'none installed';
   if (existsSync(join(dir, 'node_modules', '.pnpm'))) {
