@@ -6,7 +6,7 @@ import { join } from 'path';
 import { parseCommandLine, type CliCommand } from '../lib/cli/args';
 import { UserError } from '../lib/user-error';
 import { fcHeaders, freePorts } from './helpers/apps';
-import { logOf, watch, type Child } from './helpers/child';
+import { logOf, run, watch, type Child } from './helpers/child';
 import { expectOneInvocation } from './helpers/markers';
 import { cli, makeSite, removeSites } from './helpers/sites';
 
@@ -171,14 +171,38 @@ app.listen(3000);`;
       expectOneLine(missing, /^fc-runtime init: no entry nope\.js in .*; pass --entry <file>\.$/);
     });
 
-    it('writes the fc-runtime start form with --start, for an entry that only exports its app', async () => {
+    it('writes the -r express-fc-runtime/start form with --start, for an entry that only exports its app', async () => {
       const dir = makeSite({ 'app.js': `module.exports = require('express')().get('/', (req, res) => res.send('exported'));` });
       expect(await track(cli(['init', dir, '--entry', 'app.js', '--start'])).exited).to.equal(0);
-      expect(readFileSync(join(dir, 'bootstrap'), 'utf8')).to.include('\nexec node node_modules/express-fc-runtime/dist/cli/main.js start app.js\n');
+      expect(readFileSync(join(dir, 'bootstrap'), 'utf8')).to.include('\nexec node -r express-fc-runtime/start app.js\n');
       const [port] = await freePorts(1);
       const runtime = track(watch(spawn(join(dir, 'bootstrap'), [], { cwd: dir, env: { ...process.env, FC_CUSTOM_LISTEN_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })));
       await runtime.waitFor(/runtime inited/);
       expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: fcHeaders() })).text()).to.equal('exported');
+    });
+  });
+
+  describe('-r express-fc-runtime/start', () => {
+    it('serves the exports of a classic FC function, initializer included', async () => {
+      const dir = makeSite({
+        'index.js': `let ready = false;
+exports.initializer = (context, callback) => { ready = true; callback(null, ''); };
+exports.handler = (event, context, callback) => callback(null, { ready, id: context.requestId });`,
+      });
+      const [port] = await freePorts(1);
+      const runtime = track(run('index.js', { FC_CUSTOM_LISTEN_PORT: String(port) }, [], { cwd: dir, execArgv: ['-r', 'express-fc-runtime/start'] }));
+      await runtime.waitFor(/runtime inited/);
+      await fetch(`http://127.0.0.1:${port}/initialize`, { method: 'POST', headers: fcHeaders({ 'x-fc-control-path': '/initialize' }) });
+      const headers = fcHeaders({ 'x-fc-control-path': '/invoke' });
+      const res = await fetch(`http://127.0.0.1:${port}/invoke`, { method: 'POST', headers, body: '{}' });
+      expect(await res.json()).to.deep.equal({ ready: true, id: headers['x-fc-request-id'] });
+    });
+
+    it('ends in one line and exit 1 when the entry neither listens nor exports anything to serve', async () => {
+      const dir = makeSite({ 'index.js': 'module.exports = { version: 1 };' });
+      const child = track(run('index.js', { FC_CUSTOM_LISTEN_PORT: '0' }, [], { cwd: dir, execArgv: ['-r', 'express-fc-runtime/start'] }));
+      expect(await child.exited).to.equal(1);
+      expectOneLine(child, /^fc-runtime: index\.js did not listen, and exports neither an app .* nor an FC handler \(exports\.handler\)\.$/);
     });
   });
 

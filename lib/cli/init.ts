@@ -46,11 +46,9 @@ function shellWord(text: string): string {
   return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The bootstrap: `-r express-fc-runtime/register` for a site that listens, `fc-runtime start` for one that exports its app. */
+/** The bootstrap: `-r express-fc-runtime/register` for a site that listens, `-r express-fc-runtime/start` for one that exports its app. */
 export function bootstrapText(entry: string, start: boolean): string {
-  const command = start
-    ? `exec node node_modules/express-fc-runtime/dist/cli/main.js start ${shellWord(entry)}`
-    : `exec node -r express-fc-runtime/register ${shellWord(entry)}`;
+  const command = `exec node -r express-fc-runtime/${start ? 'start' : 'register'} ${shellWord(entry)}`;
   return [
     '#!/bin/bash',
     '# Written by `fc-runtime init`. FC runs this file in the code folder to start the function.',
@@ -72,6 +70,6 @@ export async function init(command: InitCommand, io: Io): Promise<number> {
   writeFileSync(file, bootstrapText(entry, command.start));
   // writeFileSync's mode applies only to a new file, and through the umask: set it outright.
   chmodSync(file, 0o755);
-  io.stdout.write(`Wrote ${shown} (mode 755): ${command.start ? 'fc-runtime start' : 'node -r express-fc-runtime/register'} ${entry}\n`);
+  io.stdout.write(`Wrote ${shown} (mode 755): node -r express-fc-runtime/${command.start ? 'start' : 'register'} ${entry}\n`);
   return 0;
 }
