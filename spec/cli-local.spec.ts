@@ -1,13 +1,14 @@
 import { expect } from 'chai';
+import { spawn } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'fs';
 import { request, type IncomingHttpHeaders } from 'http';
 import { createServer } from 'net';
 import { join } from 'path';
 import { freePorts } from './helpers/apps';
-import type { Child } from './helpers/child';
+import { watch, type Child } from './helpers/child';
 import { escapeRegExp } from './helpers/output';
-import { bootstrap, cli, makeSite, removeSites, type SiteFile } from './helpers/sites';
+import { bootstrap, CLI, cli, makeSite, removeSites, type SiteFile } from './helpers/sites';
 
 const REGISTER = 'exec node -r express-fc-runtime/register server.js';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -460,6 +461,20 @@ describe('fc-runtime local', () => {
       } finally {
         await new Promise((resolve) => server.close(resolve));
       }
+    });
+
+    it('takes the runtime down with it when its own stdout goes away (`| head -1`)', async () => {
+      const dir = makeSite(WEB_SITE);
+      const [port] = await freePorts(1);
+      const pipeline = watch(spawn('sh', ['-c', `"${process.execPath}" "${CLI}" local start "${dir}" --port ${port} | head -1`], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      await pipeline.waitFor(/./);
+      const runtime = pidOf(dir);
+      // head has gone: the front's line for this request is the CLI's next write to a closed pipe.
+      await send(port, 'GET', '/pid').catch(() => undefined);
+      expect(await pipeline.exited).to.equal(0);
+      const deadline = Date.now() + 5000;
+      while (alive(runtime) && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+      expect(alive(runtime), `runtime ${runtime} outlived the CLI`).to.equal(false);
     });
 
     it('a code folder that does not exist ends in one line', async () => {

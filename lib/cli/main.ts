@@ -36,7 +36,14 @@ function exit(code: number): void {
   process.stderr.write('', done);
 }
 
+/** A reader that goes away (`fc-runtime local start | head -1`) ends the command quietly, as SIGPIPE would. */
+function onStdoutError(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(128 + 13);
+}
+
 async function main(): Promise<void> {
+  process.stdout.on('error', onStdoutError);
   const io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
   let command: CliCommand;
   try {

@@ -222,7 +222,18 @@ export class Instance {
     };
     for (const stream of [child.stdout!, child.stderr!]) stream.pipe(new LogStream(secrets, onLine)).pipe(output, { end: false });
     this.closed = new Promise((resolve) => child.once('close', () => resolve()));
+    // The runtime is in its own group, so it would outlive a CLI that dies (an uncaught error, its
+    // stdout closed under `| head`): take the group down with the CLI whatever the way out.
+    const orphaned = () => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    process.once('exit', orphaned);
     child.once('exit', (code, signal) => {
+      process.off('exit', orphaned);
       this.exitStatus = code ?? signal ?? -1;
       this.resolveExit(this.exitStatus);
     });
