@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { runCli } from './helpers/cli-run';
-import { bootstrap, makeSite, removeSites, type SiteFile } from './helpers/sites';
+import { bootstrap, makeSite, removeSites, runCli, type SiteFile } from './helpers/sites';
 
 /** What one `fc-runtime check` run printed, its ✔ and ✖ lines apart. */
 interface Checked {

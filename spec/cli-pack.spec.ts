@@ -4,7 +4,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { open, type Entry } from 'yauzl';
-import { makeFolder, removeFolders, runCli, type FolderEntry, type Finished } from './helpers/cli-run';
+import { makeSite, removeSites, runCli, type Finished, type SiteFile } from './helpers/sites';
+
+/** A folder of real files only: pack must not follow the test links of makeSite()'s node_modules. */
+const makeFolder = (files: Record<string, SiteFile>) => makeSite(files, { modules: false });
 
 interface Stored {
   /** The Unix mode from the entry's external attributes: 0o100755 for an executable file, 0o120777 for a link. */
@@ -60,7 +63,7 @@ const BOOTSTRAP = '#!/bin/bash\nexport PATH=/opt/nodejs20/bin:$PATH\nexec node -
 const BLOB = randomBytes(20_000);
 
 /** A site with what a real one has lying around: VCS, tests, editor and tool files, a production and a dev tree of packages. */
-function site(extra: Record<string, FolderEntry> = {}): string {
+function site(extra: Record<string, SiteFile> = {}): string {
   const json = (value: object) => JSON.stringify(value);
   return makeFolder({
     bootstrap: { content: BOOTSTRAP, mode: 0o755 },
@@ -104,7 +107,7 @@ function site(extra: Record<string, FolderEntry> = {}): string {
 
 describe('fc-runtime pack', () => {
   after(() => {
-    removeFolders();
+    removeSites();
     for (const dir of outputs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -228,7 +231,7 @@ describe('fc-runtime pack', () => {
 
   describe('a large tree', () => {
     it('gets a progress line on stderr; a small one none', async () => {
-      const files: Record<string, FolderEntry> = {};
+      const files: Record<string, SiteFile> = {};
       for (let i = 0; i < 1200; i++) files[`data/${i}.json`] = `{"n":${i}}\n`;
       const { run, zip } = await packed(site(files));
       expect(zip.get('data/1199.json')?.content.toString()).to.equal('{"n":1199}\n');

@@ -10,23 +10,37 @@ export const ROOT = join(__dirname, '..', '..', '..');
 /** The compiled CLI, as `npx fc-runtime` runs it. */
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
-/** A file's text, or its text and mode (bootstrap must be 0o755). */
-export type SiteFile = string | Buffer | { content: string | Buffer; mode: number };
+/** A file's text, its text and mode (bootstrap must be 0o755), or a symbolic link to `link`. */
+export type SiteFile = string | Buffer | { content: string | Buffer; mode: number } | { link: string };
 
 /** Packages the site's node_modules links to: this package and both Express majors. */
 const LINKED = { 'express-fc-runtime': ROOT, express: join(ROOT, 'node_modules', 'express'), express4: join(ROOT, 'node_modules', 'express4') };
 
 const made: string[] = [];
 
-/** Writes `files` (paths relative to the folder) into a new temporary folder and returns its path. */
-export function makeSite(files: Record<string, SiteFile>): string {
+/**
+ * Writes `files` (paths relative to the folder; a path ending in `/` is an empty folder) into a new
+ * temporary folder and returns its path. Its node_modules links to this package and Express, as
+ * in a user's project, unless `modules` is false (a folder of real files only, for pack).
+ */
+export function makeSite(files: Record<string, SiteFile>, { modules = true }: { modules?: boolean } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'fc-site-'));
   made.push(dir);
-  mkdirSync(join(dir, 'node_modules'));
-  for (const [name, target] of Object.entries(LINKED)) symlinkSync(target, join(dir, 'node_modules', name), 'dir');
+  if (modules) {
+    mkdirSync(join(dir, 'node_modules'));
+    for (const [name, target] of Object.entries(LINKED)) symlinkSync(target, join(dir, 'node_modules', name), 'dir');
+  }
   for (const [path, file] of Object.entries(files)) {
     const full = join(dir, path);
+    if (path.endsWith('/')) {
+      mkdirSync(full, { recursive: true });
+      continue;
+    }
     mkdirSync(dirname(full), { recursive: true });
+    if (typeof file === 'object' && 'link' in file) {
+      symlinkSync(file.link, full);
+      continue;
+    }
     const { content, mode } = typeof file === 'object' && !Buffer.isBuffer(file) ? file : { content: file, mode: 0o644 };
     writeFileSync(full, content);
     chmodSync(full, mode);
@@ -47,4 +61,17 @@ export function removeSites(): void {
 /** Runs `fc-runtime <args>` as a child process. */
 export function cli(args: string[], options: RunOptions & { env?: Record<string, string> } = {}): Child {
   return run(CLI, options.env ?? {}, args, options);
+}
+
+/** How a command ended: its exit code and all it wrote. */
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `fc-runtime <args>` and resolves once it exited and its output was read to the last byte. */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Finished> {
+  const child = cli(args, options);
+  return new Promise((resolve) => child.process.once('close', (code) => resolve({ code, stdout: child.stdout, stderr: child.stderr })));
 }
