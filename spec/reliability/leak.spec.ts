@@ -1,0 +1,150 @@
+// No leak: the heap after 100 000 mixed requests is where it was after the warm-up, and no listener piles up.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'child_process';
+import { fixture } from '../helpers/child';
+
+/** The part of autocannon's programmatic API used here (the package ships no types). */
+interface Cannon {
+  (options: {
+    url: string;
+    connections: number;
+    pipelining: number;
+    amount: number;
+    requests: { method: string; path: string; headers?: Record<string, string>; body?: string; setupRequest?: (req: { headers?: Record<string, string> }) => object }[];
+  }): Promise<{ errors: number; timeouts: number; statusCodeStats: Record<string, { count: number }> }>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon: Cannon = require('autocannon');
+
+const WARM_UP = 10_000;
+const REQUESTS = 100_000;
+const CONNECTIONS = 20;
+
+interface Measure {
+  label: string;
+  heapUsed: number;
+  /** The server's CPU time so far. */
+  cpuMs: number;
+  process: Record<string, number>;
+  stdout: Record<string, number>;
+  stderr: Record<string, number>;
+  server: Record<string, number>;
+  /** How far above its first count each event's listeners on a keep-alive socket ever rose. */
+  socketGrowth: Record<string, number>;
+  warnings: string[];
+}
+
+let sequence = 0;
+
+/** FC's common headers with a fresh request id and fresh credentials on every request. */
+function fresh(controlPath: string | undefined) {
+  return (req: { headers?: Record<string, string> }) => {
+    const n = ++sequence;
+    const headers: Record<string, string> = { ...req.headers, 'x-fc-request-id': `leak-${n}` };
+    if (controlPath !== undefined) {
+      Object.assign(headers, {
+        'x-fc-control-path': controlPath,
+        'x-fc-access-key-id': `AK-${n}`,
+        'x-fc-access-key-secret': `secret-${n}-abcdef`,
+        'x-fc-security-token': `token-${n}-abcdef`,
+        'x-fc-function-name': 'leak',
+        'x-fc-function-memory': '512',
+      });
+    } else {
+      delete headers['x-fc-request-id'];
+    }
+    return { ...req, headers };
+  };
+}
+
+/** Ten requests, cycled by every connection: what status each one gets. */
+const MIX: { status: number; request: Parameters<Cannon>[0]['requests'][number] }[] = [
+  { status: 200, request: { method: 'GET', path: '/hello', setupRequest: fresh('/http-invoke') } },
+  { status: 200, request: { method: 'GET', path: '/log', headers: { 'x-fc-log-type': 'Tail' }, setupRequest: fresh('/http-invoke') } },
+  { status: 500, request: { method: 'GET', path: '/fail', setupRequest: fresh('/http-invoke') } },
+  { status: 200, request: { method: 'POST', path: '/stream', body: 'some body bytes', setupRequest: fresh('/http-invoke') } },
+  { status: 200, request: { method: 'POST', path: '/invoke', body: '{"event":true}', setupRequest: fresh('/invoke') } },
+  { status: 404, request: { method: 'POST', path: '/invoke', body: 'fail', setupRequest: fresh('/invoke') } },
+  { status: 200, request: { method: 'GET', path: '/hello?plain=1', setupRequest: fresh(undefined) } },
+  { status: 200, request: { method: 'GET', path: '/express/hello', setupRequest: fresh('/http-invoke') } },
+  { status: 500, request: { method: 'GET', path: '/express/fail', setupRequest: fresh('/http-invoke') } },
+  {
+    status: 200,
+    request: { method: 'POST', path: '/express/form', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=two', setupRequest: fresh('/http-invoke') },
+  },
+];
+
+describe('reliability: no leak over 100 000 requests (child process, --expose-gc)', function () {
+  this.timeout(240_000);
+  let child: ChildProcess;
+  let stderr = '';
+  let port: number;
+  const messages: Measure[] = [];
+  let waiting: ((message: Measure) => void) | undefined;
+
+  before(async () => {
+    child = spawn(process.execPath, ['--expose-gc', fixture('reliability-leak.js')], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
+    port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the fixture exited (${code}) before listening:\n${stderr}`)));
+      child.once('message', (message: { port: number }) => resolve(message.port));
+    });
+    child.on('message', (message: Measure) => {
+      messages.push(message);
+      waiting?.(message);
+    });
+  });
+
+  after(async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.send({ exit: true });
+    await exited;
+  });
+
+  function measure(label: string): Promise<Measure> {
+    return new Promise((resolve) => {
+      waiting = (message) => {
+        if (message.label === label) resolve(message);
+      };
+      child.send({ measure: label });
+    });
+  }
+
+  async function load(amount: number): Promise<void> {
+    const result = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      amount,
+      requests: MIX.map(({ request }) => request),
+    });
+    expect(result.errors, 'connection errors').to.equal(0);
+    expect(result.timeouts, 'timeouts').to.equal(0);
+    const counts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, Number(count)]));
+    const expected: Record<string, number> = {};
+    for (const { status } of MIX) expected[status] = (expected[status] ?? 0) + amount / MIX.length;
+    expect(counts, 'answers by status').to.deep.equal(expected);
+  }
+
+  it(`keeps the heap within 5 % of its size after a ${WARM_UP}-request warm-up, and every long-lived emitter's listeners as they were`, async () => {
+    await load(WARM_UP);
+    const base = await measure('after the warm-up');
+    await load(REQUESTS);
+    const end = await measure(`after ${REQUESTS} more`);
+
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+    const seconds = ((end.cpuMs - base.cpuMs) / 1000).toFixed(1);
+    expect(end.heapUsed, `heap ${mb(base.heapUsed)} after the warm-up, ${mb(end.heapUsed)} after ${REQUESTS} more (${seconds} s of server CPU)`).to.be.at.most(
+      base.heapUsed * 1.05,
+    );
+    for (const emitter of ['process', 'stdout', 'stderr', 'server'] as const) {
+      expect(end[emitter], `listeners on ${emitter}`).to.deep.equal(base[emitter]);
+    }
+    for (const [name, growth] of Object.entries(end.socketGrowth)) {
+      expect(growth, `"${name}" listeners on a keep-alive socket, above their first count`).to.be.at.most(2);
+    }
+    expect(end.warnings, 'process warnings (MaxListenersExceededWarning among them)').to.deep.equal([]);
+    expect(child.exitCode, stderr).to.equal(null);
+  });
+});
