@@ -155,6 +155,11 @@ export function createContext(
   return new Context(headers, requestId, controlPath, env, invocation);
 }
 
+/** Whether `value` is a context an fcRuntime made: req.fc set by one in front of this one. */
+export function isContext(value: unknown): value is FcContext {
+  return value instanceof Context;
+}
+
 /** Carries the invocation through the request's whole async flow. */
 export const storage = new AsyncLocalStorage<Invocation>();
 

@@ -2,10 +2,8 @@
 import type { ServerResponse } from 'http';
 import type { FcContext } from './context';
 import { endMarker, formatLine, startMarker, type MarkerKind } from './logging/format';
+import { holdPending, writeLater, writeNow } from './logging/stdout';
 import type { Tail } from './logging/tail';
-
-/** Where the middleware keeps the invocation on req and res. */
-export const kInvocation = Symbol('express-fc-runtime.invocation');
 
 /** The per-runtime settings an invocation's logging needs. */
 export interface LogSettings {
@@ -45,7 +43,7 @@ export class Invocation {
 
   /** Writes the End marker now, once; `error` is appended for an invocation cut short by a crash. */
   end(error?: string): void {
-    if (!this.ended) process.stdout.write(this.endText(error));
+    if (!this.ended) writeNow(this.endText(error));
   }
 
   /**
@@ -55,7 +53,10 @@ export class Invocation {
    */
   endSoon(): void {
     ending.push(this);
-    if (ending.length === 1) setImmediate(flushEnds);
+    if (ending.length === 1) {
+      setImmediate(flushEnds);
+      holdPending(true);
+    }
   }
 
   private endText(error?: string): string {
@@ -69,18 +70,20 @@ export class Invocation {
     return startMarker(this.kind, this.requestId) + text;
   }
 
+  /** Lines are written at the end of the turn, all of the turn's together (see logging/stdout). */
   private write(text: string): void {
     text = this.markStarted(text);
-    process.stdout.write(text);
+    writeLater(text);
     if (this.tail !== undefined) this.tail.push(text);
   }
 
-  /** Every invocation ended in the last turn of the loop, in one write. */
+  /** Every invocation ended in the last turn of the loop, with the turn's lines, in one write. */
   static flushEnds(): void {
     const invocations = ending.splice(0);
+    holdPending(false);
     let text = '';
     for (const invocation of invocations) if (!invocation.ended) text += invocation.endText();
-    if (text !== '') process.stdout.write(text);
+    writeNow(text);
     for (const invocation of invocations) invocation.onEnded();
   }
 }

@@ -1,25 +1,24 @@
 // fcRuntime(): options resolved once, then a small per-request function that routes, sets up the context and hands over.
 import { randomUUID } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
-import onHeaders from 'on-headers';
-import { createContext, readEnv, storage, type EnvContext, type FcContext } from './context';
+import { createContext, isContext, readEnv, storage, type EnvContext, type FcContext } from './context';
 import { Initializer } from './control/initialize';
 import { createInvoke } from './control/invoke';
 import { LifecycleHook } from './control/lifecycle';
 import { controlError, respondError } from './control/respond';
 import { callAttributed, installCrashHandlers } from './crash';
-import { Invocation, kInvocation } from './invocation';
+import { Invocation } from './invocation';
 import { captureConsole } from './logging/console';
 import type { MarkerKind } from './logging/format';
 import { guardStream } from './logging/redact';
+import { flushPending } from './logging/stdout';
 import { Tail } from './logging/tail';
 import { resolveOptions, type Options, type Settings } from './options';
 import { CONTROL_METHODS, controlPathOf, dropCredentialHeaders, HTTP_INVOKE, stripBasePath } from './routing';
 import { createStatusHook } from './status';
 
 export type Next = (error?: unknown) => void;
-type FcRequest = IncomingMessage & { fc?: FcContext; [kInvocation]?: Invocation };
-type FcResponse = ServerResponse & { [kInvocation]?: Invocation };
+type FcRequest = IncomingMessage & { fc?: FcContext };
 
 /** The middleware fcRuntime() returns: `(req, res, next)`, for Express or any connect-style stack. */
 export interface FcRuntimeMiddleware {
@@ -52,7 +51,7 @@ export class Runtime {
     this.initializer = new Initializer(this.settings.initialize);
     this.preFreeze = new LifecycleHook(this.settings.preFreeze, false);
     this.preStop = new LifecycleHook(this.settings.preStop, true);
-    guardStream(process.stdout);
+    guardStream(process.stdout, flushPending);
     guardStream(process.stderr);
     if (this.settings.console) captureConsole();
     installCrashHandlers();
@@ -80,7 +79,7 @@ export class Runtime {
     // Control answers set x-fc-status themselves; only events re-dispatched into the app need the rule.
     const controlStatus = createStatusHook(settings.isFailure, settings.eventPath !== undefined);
     const namespace = settings.namespace;
-    const enter = (invocation: Invocation, req: FcRequest, res: FcResponse, then: () => unknown): void => {
+    const enter = (invocation: Invocation, req: FcRequest, res: ServerResponse, then: () => unknown): void => {
       if (namespace === undefined) {
         storage.run(invocation, callAttributed, invocation, then);
         return;
@@ -102,38 +101,35 @@ export class Runtime {
     };
     const runtime = this;
     const done = (): void => {
-      if (--runtime.inFlight === 0) runtime.idleWaiters.splice(0).forEach((resolve) => resolve());
+      if (--runtime.inFlight === 0 && runtime.idleWaiters.length > 0) runtime.idleWaiters.splice(0).forEach((resolve) => resolve());
     };
-    function endInvocation(this: FcResponse): void {
-      this[kInvocation]!.endSoon();
-    }
-
-    const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: FcResponse, next: Next): void {
+    const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: ServerResponse, next: Next): void {
       // An fcRuntime in front (serve()'s) already handles this request.
-      if (req[kInvocation] !== undefined) return next();
-      const controlPath = controlPathOf(req);
-      const header = req.headers['x-fc-request-id'];
+      if (isContext(req.fc)) return next();
+      // Under Express every property of req and res (and every one added) costs a slow lookup: each
+      // is touched as few times as can be, and the request's state lives on the invocation instead.
+      const headers = req.headers;
+      const controlPath = controlPathOf(req, headers);
+      const header = headers['x-fc-request-id'];
       const requestId = typeof header === 'string' && header !== '' ? header : randomUUID();
       const invocation = new Invocation(KINDS[controlPath] ?? 'Invoke', requestId, settings, res, done);
-      const context = createContext(req.headers, requestId, controlPath, env, invocation);
+      const context = createContext(headers, requestId, controlPath, env, invocation);
       invocation.context = context;
       req.fc = context;
-      req[kInvocation] = invocation;
-      res[kInvocation] = invocation;
-      if (req.headers['x-fc-log-type'] === 'Tail') {
+      if (headers['x-fc-log-type'] === 'Tail') {
         invocation.tail = new Tail();
         invocation.begin();
       }
-      if (!settings.keepCredentialHeaders) dropCredentialHeaders(req);
+      if (!settings.keepCredentialHeaders) dropCredentialHeaders(req, headers);
       runtime.inFlight++;
-      res.on('close', endInvocation);
+      res.on('close', () => invocation.endSoon());
 
       if (controlPath === HTTP_INVOKE) {
-        onHeaders(res, httpStatus);
+        httpStatus(res, invocation);
         if (settings.basePath) stripBasePath(req);
         return toApp(req, res, invocation, next);
       }
-      onHeaders(res, controlStatus);
+      controlStatus(res, invocation);
       const method = CONTROL_METHODS.get(controlPath);
       if (method === undefined || req.method !== method) {
         return enter(invocation, req, res, () => refuse(req, res, invocation, controlPath, method));
@@ -154,9 +150,11 @@ export class Runtime {
       }
     };
 
-    function toApp(req: FcRequest, res: FcResponse, invocation: Invocation, next: Next): void {
+    function toApp(req: FcRequest, res: ServerResponse, invocation: Invocation, next: Next): void {
       bindEmit(req, invocation);
-      whenReady(() => enter(invocation, req, res, next));
+      // whenReady() without its closure: this is every site request's path.
+      if (initializer.running) initializer.settled().then(() => enter(invocation, req, res, next));
+      else enter(invocation, req, res, next);
     }
 
     Object.defineProperty(middleware, kRuntime, { value: this });

@@ -1,5 +1,5 @@
 // Which request is which: FC's control requests by x-fc-control-path, with the spec's header-less fallback.
-import type { IncomingMessage } from 'http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'http';
 
 export const HTTP_INVOKE = '/http-invoke';
 
@@ -17,11 +17,11 @@ export const CONTROL_METHODS: ReadonlyMap<string, string> = new Map([
  * `POST /invoke`, `POST /initialize`, `GET /pre-freeze` or `GET /pre-stop` — lifecycle hooks may
  * come without the header. Everything else is plain HTTP for the app, `/http-invoke`.
  */
-export function controlPathOf(req: IncomingMessage): string {
-  const header = req.headers['x-fc-control-path'];
+export function controlPathOf(req: IncomingMessage, headers: IncomingHttpHeaders = req.headers): string {
+  const header = headers['x-fc-control-path'];
   if (typeof header === 'string') return header;
   const url = req.url ?? '';
-  if (req.headers['x-fc-request-id'] !== undefined && CONTROL_METHODS.get(url) === req.method) return url;
+  if (headers['x-fc-request-id'] !== undefined && CONTROL_METHODS.get(url) === req.method) return url;
   return HTTP_INVOKE;
 }
 
@@ -44,15 +44,20 @@ export function stripBasePath(req: IncomingMessage & { [kStripped]?: true }): vo
   req[kStripped] = true;
 }
 
+const SECRET_HEADER = 'x-fc-access-key-secret';
+const TOKEN_HEADER = 'x-fc-security-token';
+
 /** Removes the two credential headers from req.headers and req.rawHeaders; the context keeps them. */
-export function dropCredentialHeaders(req: IncomingMessage): void {
-  const headers = req.headers;
-  if (headers['x-fc-access-key-secret'] === undefined && headers['x-fc-security-token'] === undefined) return;
-  delete headers['x-fc-access-key-secret'];
-  delete headers['x-fc-security-token'];
+export function dropCredentialHeaders(req: IncomingMessage, headers: IncomingHttpHeaders = req.headers): void {
+  if (headers[SECRET_HEADER] === undefined && headers[TOKEN_HEADER] === undefined) return;
+  delete headers[SECRET_HEADER];
+  delete headers[TOKEN_HEADER];
   const raw = req.rawHeaders;
   for (let i = raw.length - 2; i >= 0; i -= 2) {
+    // A name of another length cannot match: only the few that can are lower-cased and compared.
+    const length = raw[i].length;
+    if (length !== SECRET_HEADER.length && length !== TOKEN_HEADER.length) continue;
     const name = raw[i].toLowerCase();
-    if (name === 'x-fc-access-key-secret' || name === 'x-fc-security-token') raw.splice(i, 2);
+    if (name === SECRET_HEADER || name === TOKEN_HEADER) raw.splice(i, 2);
   }
 }

@@ -1,6 +1,7 @@
-// x-fc-status, and the Tail's x-fc-log-result, set through on-headers at the moment the headers are written.
-import type { IncomingMessage, ServerResponse } from 'http';
-import { kInvocation, type Invocation } from './invocation';
+// x-fc-status, and the Tail's x-fc-log-result, set at the moment the headers are written (on-headers, with a fast path).
+import { ServerResponse, type IncomingMessage } from 'http';
+import onHeaders from 'on-headers';
+import type { Invocation } from './invocation';
 
 export type IsFailure = (req: IncomingMessage, res: ServerResponse) => boolean;
 
@@ -8,24 +9,56 @@ const serverError: IsFailure = (_req, res) => res.statusCode >= 500;
 // An event re-dispatched into the app failed if the route refused it, 4xx included.
 const eventError: IsFailure = (_req, res) => res.statusCode >= 400;
 
+const protoWriteHead = ServerResponse.prototype.writeHead;
+
 /**
- * The on-headers listener of one runtime, made once. It never overrides an x-fc-status the app
- * set itself, and never changes the app's own status code.
+ * The status hook of one runtime, made once: `hook(res, invocation)` arranges for x-fc-status to
+ * be set when res writes its headers. It never overrides an x-fc-status the app set itself, and
+ * never changes the app's own status code.
  */
-export function createStatusHook(isFailure: IsFailure | undefined, forEvents: boolean) {
+export function createStatusHook(isFailure: IsFailure | undefined, forEvents: boolean): (res: ServerResponse, invocation: Invocation) => void {
   const fallback = forEvents ? eventError : serverError;
   const failed = isFailure ?? fallback;
-  return function writeFcStatus(this: ServerResponse & { [kInvocation]?: Invocation }): void {
-    const invocation = this[kInvocation];
-    if (this.getHeader('x-fc-status') === undefined) {
-      let failure: boolean;
-      try {
-        failure = failed(this.req, this);
-      } catch {
-        failure = fallback(this.req, this); // a throwing isFailure must not break the response
-      }
-      this.setHeader('x-fc-status', failure ? '404' : '200');
+  function writeFcStatus(this: ServerResponse): void {
+    if (this.getHeader('x-fc-status') !== undefined) return;
+    let failure: boolean;
+    try {
+      failure = failed(this.req, this);
+    } catch {
+      failure = fallback(this.req, this); // a throwing isFailure must not break the response
     }
-    if (invocation?.tail !== undefined) this.setHeader('x-fc-log-result', invocation.tail.encode());
+    this.setHeader('x-fc-status', failure ? '404' : '200');
+  }
+
+  return function hookStatus(res: ServerResponse, invocation: Invocation): void {
+    const tail = invocation.tail;
+    const listener =
+      tail === undefined
+        ? writeFcStatus
+        : function writeFcStatusAndTail(this: ServerResponse): void {
+            writeFcStatus.call(this);
+            this.setHeader('x-fc-log-result', tail.encode());
+          };
+    // Someone wrapped writeHead already: on-headers chains onto whatever is there.
+    if (res.writeHead !== protoWriteHead) return void onHeaders(res, listener);
+    let fired = false;
+    /**
+     * What on-headers does, without its argument copies, for the call nearly every response
+     * makes: Node's own `writeHead(statusCode)` from res.end() or the first write. Any other call
+     * (a reason or headers given to writeHead, a second call) is handed to on-headers itself.
+     */
+    res.writeHead = function fcWriteHead(this: ServerResponse, statusCode: number): ServerResponse {
+      if (fired || arguments.length !== 1) {
+        this.writeHead = protoWriteHead;
+        if (!fired) onHeaders(this, listener);
+        fired = true;
+        // eslint-disable-next-line prefer-rest-params
+        return Reflect.apply(this.writeHead, this, arguments);
+      }
+      fired = true;
+      this.statusCode = statusCode;
+      listener.call(this);
+      return protoWriteHead.call(this, this.statusCode);
+    } as ServerResponse['writeHead'];
   };
 }

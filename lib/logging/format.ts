@@ -14,14 +14,22 @@ const TAGS = [' [DEBUG] ', ' [INFO] ', ' [WARN] ', ' [ERROR] '];
 /** What FC's classic runtimes call the four kinds of invocation in their markers. */
 export type MarkerKind = 'Invoke' | 'Initialize' | 'PreFreeze' | 'PreStop';
 
-// toISOString() is the costliest part of a line; under load many lines share a millisecond.
+// toISOString() is the costliest part of a line: it runs once a second, and the milliseconds are
+// appended to the second's prefix; lines within one millisecond share the whole stamp.
 let stampMs = -1;
 let stamp = '';
+let secondMs = -1;
+let secondPrefix = ''; // `yyyy-MM-ddTHH:mm:ss.`
 function timestamp(): string {
   const now = Date.now();
   if (now !== stampMs) {
     stampMs = now;
-    stamp = new Date(now).toISOString();
+    const ms = now % 1000;
+    if (now - ms !== secondMs) {
+      secondMs = now - ms;
+      secondPrefix = new Date(secondMs).toISOString().slice(0, 20);
+    }
+    stamp = secondPrefix + (ms < 10 ? '00' : ms < 100 ? '0' : '') + ms + 'Z';
   }
   return stamp;
 }

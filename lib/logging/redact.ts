@@ -36,13 +36,15 @@ const guarded = new WeakSet<NodeJS.WritableStream>();
 
 /**
  * Wraps the stream's write so that whatever the app prints — console, process.stdout.write, a
- * logging library — passes through redaction. Installed once per stream.
+ * logging library — passes through redaction. Installed once per stream; `before` runs ahead of
+ * every write (stdout's: our own queued lines go first, so the order of the calls is kept).
  */
-export function guardStream(stream: NodeJS.WritableStream): void {
+export function guardStream(stream: NodeJS.WritableStream, before?: () => void): void {
   if (guarded.has(stream)) return;
   guarded.add(stream);
   const write = stream.write as (...args: unknown[]) => boolean;
   stream.write = function redactingWrite(this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]) {
+    if (before !== undefined) before();
     return write.call(this, secrets.length === 0 ? chunk : redactChunk(chunk), ...rest);
   } as NodeJS.WritableStream['write'];
 }

@@ -1,0 +1,133 @@
+// The bench's output: Markdown tables of medians and same-round ratios to bare Express, and the targets.
+'use strict';
+const { VARIANTS } = require('./variants');
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** Median over rounds of the variant's value divided by bare Express's in the same round. */
+function ratio(results, name, key) {
+  const bare = results.get('bare');
+  return median(results.get(name).map((result, round) => result[key] / bare[round][key]));
+}
+
+const fixed = (digits) => (value) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const f0 = fixed(0);
+const f1 = fixed(1);
+const f2 = fixed(2);
+const x = (value) => (Number.isFinite(value) ? '×' + value.toFixed(2) : '–');
+
+function row(cells) {
+  return `| ${cells.join(' | ')} |\n`;
+}
+
+const TARGETS = {
+  trivial: { cpu: 1.2, rps: 0.88, p99: 1.1 },
+  realistic: { cpu: 1.1, rps: 0.93, p99: 1.1 },
+};
+const PEERS = ['http-context', 'rtracer', 'cls-hooked'];
+
+function checks(cells, cold, heap) {
+  const lines = [];
+  const check = (ok, text) => lines.push(`- ${ok ? '✔' : '✖'} ${text}`);
+  for (const name of ['adapter', 'register']) {
+    for (const cell of cells) {
+      const target = TARGETS[cell.workload];
+      if (!target || !cell.results.has(name)) continue;
+      const where = `${VARIANTS[name].label}, ${cell.workload} route, ${cell.connections} connections:`;
+      const cpu = ratio(cell.results, name, 'cpuPerRequest');
+      const peers = PEERS.filter((peer) => cell.results.has(peer)).map((peer) => ratio(cell.results, peer, 'cpuPerRequest'));
+      const belowPeers = peers.every((peer) => cpu < peer);
+      check(cpu <= target.cpu && belowPeers, `${where} CPU ${x(cpu)} (target ≤ ×${target.cpu.toFixed(2)}${peers.length ? `, below every peer: ${belowPeers ? 'yes' : 'no'}` : ''})`);
+      const rps = ratio(cell.results, name, 'rps');
+      check(rps >= target.rps, `${where} throughput ${x(rps)} (target ≥ ×${target.rps.toFixed(2)})`);
+      const p99 = ratio(cell.results, name, 'p99');
+      check(p99 <= target.p99, `${where} p99 ${x(p99)} (target ≤ ×${target.p99.toFixed(2)})`);
+    }
+  }
+  if (cold?.results.has('bare')) {
+    const bare = median(cold.results.get('bare'));
+    for (const [name, times] of cold.results) {
+      if (name === 'bare') continue;
+      const extra = median(times) - bare;
+      check(extra <= 30, `${VARIANTS[name].label}: cold start bare + ${f0(extra)} ms (target ≤ + 30 ms)`);
+    }
+  }
+  for (const [name, [first, second]] of heap?.results ?? []) {
+    if (name === 'bare') continue;
+    const change = (second / first - 1) * 100;
+    check(Math.abs(change) <= 5, `${VARIANTS[name].label}: heap ${change >= 0 ? '+' : ''}${f1(change)} % between the two counts (target within ± 5 %)`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function report({ date, machine, options, minutes, skipped, cells, cold, heap }) {
+  let out = `\n## express-fc-runtime bench, ${date}\n\n`;
+  out += `${machine}. ${options.rounds} interleaved rounds of ${options.duration} s per window${options.quick ? ' (quick mode)' : ''}; `;
+  out += `medians over rounds, ratios against bare Express in the same round; ${f1(minutes)} min in all.\n\n`;
+  const http = cells.filter((cell) => cell.workload !== 'invoke');
+  out += row(['route', 'conns', 'variant', 'CPU µs/req', 'CPU ×bare', 'req/s', 'req/s ×bare', 'p50 ms', 'p99 ms', 'p99 ×bare']);
+  out += row(Array(10).fill('---'));
+  for (const cell of http) {
+    for (const [name, results] of cell.results) {
+      const med = (key) => median(results.map((result) => result[key]));
+      const bare = name === 'bare';
+      out += row([
+        cell.workload,
+        cell.connections,
+        VARIANTS[name].label,
+        f1(med('cpuPerRequest')),
+        bare ? '1' : x(ratio(cell.results, name, 'cpuPerRequest')),
+        f0(med('rps')),
+        bare ? '1' : x(ratio(cell.results, name, 'rps')),
+        f2(med('p50')),
+        f2(med('p99')),
+        bare ? '1' : x(ratio(cell.results, name, 'p99')),
+      ]);
+    }
+  }
+  for (const [name, why] of skipped) out += `\n${VARIANTS[name].label}: not measured (${why}).\n`;
+
+  const invoke = cells.find((cell) => cell.workload === 'invoke');
+  if (invoke) {
+    out += `\nEvents, 1 KB JSON, ${invoke.connections} connections (bare Express: a POST /invoke route with express.raw; fcRuntime: the /invoke control path):\n\n`;
+    out += row(['variant', 'round trips/s', '×bare', 'CPU µs/req', 'CPU ×bare', 'p99 ms']);
+    out += row(Array(6).fill('---'));
+    for (const [name, results] of invoke.results) {
+      const med = (key) => median(results.map((result) => result[key]));
+      const bare = name === 'bare';
+      out += row([VARIANTS[name].label, f0(med('rps')), bare ? '1' : x(ratio(invoke.results, name, 'rps')), f1(med('cpuPerRequest')), bare ? '1' : x(ratio(invoke.results, name, 'cpuPerRequest')), f2(med('p99'))]);
+    }
+  }
+
+  if (cold) {
+    out += `\nCold start, spawn to first accepted connection, median of ${options.cold}:\n\n`;
+    out += row(['variant', 'median ms', 'vs bare']);
+    out += row(['---', '---', '---']);
+    const bare = cold.results.has('bare') ? median(cold.results.get('bare')) : NaN;
+    for (const [name, times] of cold.results) {
+      const ms = median(times);
+      out += row([VARIANTS[name].label, f0(ms), name === 'bare' ? '' : `${ms - bare >= 0 ? '+' : ''}${f0(ms - bare)} ms`]);
+    }
+    for (const [name, why] of cold.skipped) out += `\n${VARIANTS[name].label}: not measured (${why}).\n`;
+  }
+
+  if (heap) {
+    const [first, second] = options.heap.map((n) => `${n / 1000} k`);
+    out += `\nHeap in use after forced GC (realistic route, 100 connections, fresh server):\n\n`;
+    out += row(['variant', `after ${first} req`, `after ${second} req`, 'change']);
+    out += row(['---', '---', '---', '---']);
+    for (const [name, [a, b]] of heap.results) {
+      out += row([VARIANTS[name].label, `${f2(a / 2 ** 20)} MB`, `${f2(b / 2 ** 20)} MB`, `${b >= a ? '+' : ''}${f1((b / a - 1) * 100)} %`]);
+    }
+    for (const [name, why] of heap.skipped) out += `\n${VARIANTS[name].label}: not measured (${why}).\n`;
+  }
+
+  out += `\nTargets:\n\n` + checks(cells, cold, heap);
+  return out;
+}
+
+module.exports = { report, median };

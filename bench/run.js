@@ -1,0 +1,200 @@
+// `npm run bench`: the adapter against bare Express and its peers, interleaved in rounds, as one table.
+'use strict';
+const os = require('os');
+const { fire, measure } = require('./load');
+const { Server, coldStart, missing } = require('./server');
+const { VARIANTS } = require('./variants');
+const { report } = require('./report');
+
+const USAGE = `usage: npm run bench [-- --quick] [--rounds N] [--duration S] [--variants a,b] [--skip cold,heap,invoke]`;
+
+function parseArgs(argv) {
+  const quick = argv.includes('--quick');
+  const options = {
+    quick,
+    rounds: quick ? 2 : 4,
+    duration: quick ? 1 : 1.5, // seconds per measured window
+    warmup: 0.5, // seconds of the same load before each window
+    cold: quick ? 5 : 20,
+    heap: quick ? [10_000, 40_000] : [50_000, 200_000],
+    variants: Object.keys(VARIANTS),
+    skip: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    switch (argv[i]) {
+      case '--quick':
+        break;
+      case '--rounds':
+        options.rounds = Number(value);
+        i++;
+        break;
+      case '--duration':
+        options.duration = Number(value);
+        i++;
+        break;
+      case '--variants':
+        options.variants = ['bare', ...value.split(',').filter((name) => name !== 'bare')];
+        i++;
+        break;
+      case '--skip':
+        options.skip = value.split(',');
+        i++;
+        break;
+      default:
+        throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
+    }
+  }
+  for (const name of options.variants) if (!VARIANTS[name]) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
+  return options;
+}
+
+const log = (...args) => process.stderr.write(args.join(' ') + '\n');
+
+/** Starts the servers it can; a variant that cannot start is reported, not fatal. */
+async function startAll(names, startOptions) {
+  const servers = new Map();
+  const skipped = new Map();
+  for (const name of names) {
+    const variant = VARIANTS[name];
+    const why = missing(variant);
+    if (why !== undefined) {
+      skipped.set(name, why);
+      continue;
+    }
+    const server = new Server(name, variant);
+    try {
+      await server.start(startOptions);
+      servers.set(name, server);
+    } catch (error) {
+      skipped.set(name, error.message.split('\n')[0]);
+    }
+  }
+  return { servers, skipped };
+}
+
+const CELLS = [
+  { workload: 'trivial', connections: 10 },
+  { workload: 'trivial', connections: 100 },
+  { workload: 'realistic', connections: 10 },
+  { workload: 'realistic', connections: 100 },
+];
+// Events go to bare Express's POST /invoke route and to the adapter's /invoke control path.
+const INVOKE_CELLS = [{ workload: 'invoke', connections: 10, only: ['bare', 'adapter'] }];
+
+/** Rotates the order each round, so no variant always runs right after the same neighbour. */
+function rotated(list, round) {
+  const shift = round % list.length;
+  return [...list.slice(shift), ...list.slice(0, shift)];
+}
+
+async function throughputRounds(options, servers) {
+  const cells = [...CELLS, ...(options.skip.includes('invoke') ? [] : INVOKE_CELLS)];
+  for (const cell of cells) cell.results = new Map(); // variant → one result per round
+  // JIT warm-up of every route in every server before anything counts.
+  for (const [name, server] of servers) {
+    for (const workload of ['trivial', 'realistic', 'invoke']) {
+      if (workload === 'invoke' && !INVOKE_CELLS[0].only.includes(name)) continue;
+      await fire(server.port, workload, { connections: 10, duration: options.quick ? 1 : 2 });
+    }
+  }
+  for (let round = 0; round < options.rounds; round++) {
+    log(`round ${round + 1}/${options.rounds}`);
+    for (const cell of cells) {
+      const names = [...servers.keys()].filter((name) => !cell.only || cell.only.includes(name));
+      for (const name of rotated(names, round)) {
+        const server = servers.get(name);
+        const load = { connections: cell.connections };
+        await fire(server.port, cell.workload, { ...load, duration: options.warmup });
+        const result = await measure(server, cell.workload, { ...load, duration: options.duration });
+        if (result.failed > 0) log(`  ${name} ${cell.workload}/${cell.connections}: ${result.failed} failed requests`);
+        if (!cell.results.has(name)) cell.results.set(name, []);
+        cell.results.get(name).push(result);
+        log(`  ${cell.workload.padEnd(9)} c=${String(cell.connections).padEnd(3)} ${name.padEnd(12)} ${result.cpuPerRequest.toFixed(1).padStart(6)} µs/req ${Math.round(result.rps).toString().padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`);
+      }
+    }
+  }
+  return cells;
+}
+
+async function coldStarts(options, names) {
+  const results = new Map(names.map((name) => [name, []]));
+  const skipped = new Map();
+  for (let i = 0; i < options.cold; i++) {
+    for (const name of rotated(names, i)) {
+      if (skipped.has(name)) continue;
+      const why = missing(VARIANTS[name]);
+      if (why !== undefined) {
+        skipped.set(name, why);
+        continue;
+      }
+      try {
+        results.get(name).push(await coldStart(VARIANTS[name]));
+      } catch (error) {
+        skipped.set(name, error.message.split('\n')[0]);
+      }
+    }
+  }
+  for (const name of skipped.keys()) results.delete(name);
+  return { results, skipped };
+}
+
+/** Heap after N and M requests, each read after forced GCs, in a fresh server per variant. */
+async function heaps(options, names) {
+  const [first, second] = options.heap;
+  const results = new Map();
+  const { servers, skipped } = await startAll(names, { exposeGc: true });
+  try {
+    for (const [name, server] of servers) {
+      const load = { connections: 100 };
+      await fire(server.port, 'realistic', { ...load, amount: first });
+      const atFirst = await server.heapUsed();
+      await fire(server.port, 'realistic', { ...load, amount: second - first });
+      const atSecond = await server.heapUsed();
+      results.set(name, [atFirst, atSecond]);
+      log(`  heap ${name}: ${(atFirst / 2 ** 20).toFixed(2)} MB → ${(atSecond / 2 ** 20).toFixed(2)} MB`);
+    }
+  } finally {
+    for (const server of servers.values()) server.stop();
+  }
+  return { results, skipped };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  log(`express-fc-runtime bench: ${options.rounds} rounds of ${options.duration} s windows${options.quick ? ' (quick)' : ''}`);
+  const { servers, skipped } = await startAll(options.variants);
+  for (const [name, why] of skipped) log(`  ${name}: skipped (${why})`);
+  let cells;
+  try {
+    cells = await throughputRounds(options, servers);
+  } finally {
+    for (const server of servers.values()) server.stop();
+  }
+  const coldNames = options.variants.filter((name) => ['bare', 'adapter', 'register'].includes(name));
+  const cold = options.skip.includes('cold') ? undefined : (log('cold start'), await coldStarts(options, coldNames));
+  const heap = options.skip.includes('heap') ? undefined : (log('heap'), await heaps(options, coldNames));
+  process.stdout.write(
+    report({
+      date: new Date().toISOString().slice(0, 10),
+      machine: machine(),
+      options,
+      minutes: (Date.now() - started) / 60_000,
+      skipped,
+      cells,
+      cold,
+      heap,
+    }),
+  );
+}
+
+main().catch((error) => {
+  log(error.stack ?? String(error));
+  process.exitCode = 1;
+});
