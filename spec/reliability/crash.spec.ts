@@ -90,10 +90,13 @@ describe('reliability: an uncaught exception inside one request of many (child p
     it(`answers an event whose flow throws uncaught (${how}) 404 with the FC error body, blames it alone among ${IN_FLIGHT} in flight, then exits 1`, async () => {
       const url = await start();
       const slow = await slowOnes(url);
+      // Node's default: the process goes, and the requests in flight with it.
+      const gone = [slow.answers.catch(() => undefined)];
       const headers = fcHeaders({ 'x-fc-control-path': '/invoke' });
       const answer = post(`${url}/invoke`, headers, how);
       await child!.waitFor(new RegExp(`^\\S+Z ${escapeRegExp(headers['x-fc-request-id'])} \\[INFO\\] crash started$`));
       const later = await slowOnes(url, 3);
+      gone.push(later.answers.catch(() => undefined));
       expect((await get(`${url}/fire`, fcHeaders())).status).to.equal(200);
       const res = await answer;
       expect(res.status).to.equal(404);
@@ -102,8 +105,7 @@ describe('reliability: an uncaught exception inside one request of many (child p
       expect(body).to.include({ errorType: 'Error', errorMessage: message });
       expect(body.stackTrace).to.be.an('array').that.is.not.empty;
       expect(await child!.exited).to.equal(1);
-      // Node's default: the process goes, and the requests in flight with it.
-      await Promise.all([slow.answers.catch(() => undefined), later.answers.catch(() => undefined)]);
+      await Promise.all(gone);
       const lines = child!.stdout.split('\n');
       expect(lines).to.include(`FC Invoke End RequestId: ${headers['x-fc-request-id']}, Error: ${message}`);
       const errors = lines.filter((line) => / \[ERROR\] Uncaught exception: /.test(line));

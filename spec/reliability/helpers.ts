@@ -137,3 +137,14 @@ export async function waitForEnds(log: Log, ids: readonly string[], kind = 'Invo
     });
   }
 }
+
+/**
+ * The stress counts, times env RELIABILITY_SCALE (a fraction from 0 to 1, default 1): the runs
+ * on the other Node versions (scripts/test-versions.sh) use a fifth of them, the main run all.
+ */
+export function scaled(count: number, multipleOf = 1): number {
+  const raw = process.env.RELIABILITY_SCALE;
+  const scale = raw === undefined || raw === '' ? 1 : Number(raw);
+  if (!(scale > 0 && scale <= 1)) throw new TypeError(`RELIABILITY_SCALE must be a number above 0 and at most 1, got "${raw}"`);
+  return Math.max(multipleOf, Math.round((count * scale) / multipleOf) * multipleOf);
+}

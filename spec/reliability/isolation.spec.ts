@@ -8,9 +8,9 @@ import { pipeline } from 'stream/promises';
 import { currentContext, logger, type FcContext } from '../../lib';
 import { close, expressFlavours, listen } from '../helpers/apps';
 import { recordOutput } from '../helpers/output';
-import { call, expectMarkersOnce, pool, portOf, waitForEnds } from './helpers';
+import { call, expectMarkersOnce, pool, portOf, scaled, waitForEnds } from './helpers';
 
-const REQUESTS = 10_000;
+const REQUESTS = scaled(10_000);
 const CONCURRENCY = 200;
 
 /** `<time> <id> [LEVEL] <message>`. */

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'child_process';
 import { fixture } from '../helpers/child';
+import { scaled } from './helpers';
 
 /** The part of autocannon's programmatic API used here (the package ships no types). */
 interface Cannon {
@@ -16,9 +17,10 @@ interface Cannon {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon: Cannon = require('autocannon');
 
+const CONNECTIONS = 4;
+/** Requests each connection keeps in flight: the server reads several per system call. */
+const PIPELINING = 10;
 const WARM_UP = 10_000;
-const REQUESTS = 100_000;
-const CONNECTIONS = 20;
 
 interface Measure {
   label: string;
@@ -74,7 +76,10 @@ const MIX: { status: number; request: Parameters<Cannon>[0]['requests'][number] 
   },
 ];
 
-describe('reliability: no leak over 100 000 requests (child process, --expose-gc)', function () {
+/** A multiple of what the connections send in one round of MIX each, so every kind is sent as often. */
+const REQUESTS = scaled(100_000, CONNECTIONS * MIX.length);
+
+describe(`reliability: no leak over ${REQUESTS} requests (child process, --expose-gc)`, function () {
   this.timeout(240_000);
   let child: ChildProcess;
   let stderr = '';
@@ -115,7 +120,7 @@ describe('reliability: no leak over 100 000 requests (child process, --expose-gc
     const result = await autocannon({
       url: `http://127.0.0.1:${port}`,
       connections: CONNECTIONS,
-      pipelining: 1,
+      pipelining: PIPELINING,
       amount,
       requests: MIX.map(({ request }) => request),
     });
@@ -124,7 +129,12 @@ describe('reliability: no leak over 100 000 requests (child process, --expose-gc
     const counts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, Number(count)]));
     const expected: Record<string, number> = {};
     for (const { status } of MIX) expected[status] = (expected[status] ?? 0) + amount / MIX.length;
-    expect(counts, 'answers by status').to.deep.equal(expected);
+    expect(Object.keys(counts), 'statuses answered').to.have.members(Object.keys(expected));
+    // autocannon stops counting with the last requests of each pipeline still unanswered.
+    const unanswered = CONNECTIONS * (PIPELINING - 1);
+    for (const [status, count] of Object.entries(expected)) {
+      expect(counts[status], `answers with status ${status}`).to.be.within(count - unanswered, count);
+    }
   }
 
   it(`keeps the heap within 5 % of its size after a ${WARM_UP}-request warm-up, and every long-lived emitter's listeners as they were`, async () => {
