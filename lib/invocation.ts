@@ -29,7 +29,9 @@ export class Invocation {
     readonly response: ServerResponse | undefined,
     /** Called once the End marker is out: the runtime counts it off its requests in flight. */
     private readonly onEnded: () => void = noop,
-  ) {}
+  ) {
+    unended.add(this);
+  }
 
   /** Writes the Start marker now, if no line has yet: a Tail answer must show it. */
   begin(): void {
@@ -61,6 +63,7 @@ export class Invocation {
 
   private endText(error?: string): string {
     this.ended = true;
+    unended.delete(this);
     return this.markStarted(endMarker(this.kind, this.requestId, error));
   }
 
@@ -77,6 +80,16 @@ export class Invocation {
     if (this.tail !== undefined) this.tail.push(text);
   }
 
+  /** Ends every invocation still open, at once: the process is exiting. Unanswered ones say so. */
+  static endUnended(): void {
+    let text = '';
+    for (const invocation of unended) {
+      const answered = invocation.response === undefined || invocation.response.writableEnded;
+      text += invocation.endText(answered ? undefined : 'the process exited before the invocation was answered');
+    }
+    writeNow(text);
+  }
+
   /** Every invocation ended in the last turn of the loop, with the turn's lines, in one write. */
   static flushEnds(): void {
     const invocations = ending.splice(0);
@@ -91,3 +104,8 @@ export class Invocation {
 const noop = () => undefined;
 const ending: Invocation[] = [];
 const flushEnds = Invocation.flushEnds;
+const unended = new Set<Invocation>();
+
+// An app that calls process.exit() (right after answering, say) would lose the End markers of the
+// invocations still open: write them as the process goes — stdout to a pipe or a file is synchronous.
+process.on('exit', () => Invocation.endUnended());
