@@ -210,6 +210,25 @@ app.listen(3000, () => console.log('listening'));`);
     expect(second.stderr.trimEnd()).to.match(/^fc-runtime: listen EADDRINUSE: address already in use 0\.0\.0\.0:\d+$/);
   });
 
+  it('writes the End markers of the invocations still open when the app exits the process itself', async () => {
+    const [port] = await freePorts(1);
+    const dir = site(`const app = require('express')();
+app.get('/slow', (req, res) => console.log('slow started'));
+app.get('/bye', (req, res) => { res.send('bye'); process.nextTick(() => process.exit(0)); });
+app.listen(3000, () => console.log('listening'));`);
+    const child = register(dir, port);
+    await child.waitFor(/^listening$/);
+    const slow = fcHeaders();
+    const slowAnswer = fetch(`http://127.0.0.1:${port}/slow`, { headers: slow }).catch(() => 'cut');
+    await child.waitFor(/\[INFO\] slow started$/);
+    const bye = fcHeaders();
+    expect(await (await fetch(`http://127.0.0.1:${port}/bye`, { headers: bye })).text()).to.equal('bye');
+    expect(await child.exited).to.equal(0);
+    expect(await slowAnswer).to.equal('cut');
+    await expectOneInvocation(logOf(child), 'Invoke', bye['x-fc-request-id']);
+    expect(child.stdout).to.include(`FC Invoke End RequestId: ${slow['x-fc-request-id']}, Error: the process exited before the invocation was answered\n`);
+  });
+
   it('drains on SIGTERM, runs the configured preStop once, and exits 0', async () => {
     const [port] = await freePorts(1);
     const dir = site(
