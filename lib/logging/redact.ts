@@ -4,14 +4,25 @@
 export const MIN_SECRET_LENGTH = 6;
 export const REDACTED = '[redacted]';
 
-// Credentials rotate: the newest few are kept, the oldest forgotten first.
-const secrets: string[] = [];
-const MAX_SECRETS = 16;
+// Every request may carry its own credentials. They are kept least recently seen first, up to far
+// more pairs than FC ever runs at once on an instance (200), so a request's secrets are still known
+// when it logs, however many others arrived since. `secrets` is the list redaction scans, rebuilt
+// only when a secret is added or forgotten; the same credentials again cost one lookup.
+const MAX_SECRETS = 1024;
+const seen = new Map<string, true>();
+let secrets: string[] = [];
+let newest: string | undefined;
 
 export function rememberSecret(value: string | undefined): void {
-  if (value === undefined || value.length < MIN_SECRET_LENGTH || secrets.includes(value)) return;
-  secrets.unshift(value);
-  if (secrets.length > MAX_SECRETS) secrets.pop();
+  if (value === undefined || value.length < MIN_SECRET_LENGTH || value === newest) return;
+  newest = value;
+  if (seen.delete(value)) {
+    seen.set(value, true);
+    return;
+  }
+  seen.set(value, true);
+  if (seen.size > MAX_SECRETS) seen.delete(seen.keys().next().value as string);
+  secrets = [...seen.keys()];
 }
 
 export function redact(text: string): string {

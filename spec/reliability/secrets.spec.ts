@@ -219,11 +219,8 @@ describe('reliability: secrets never written (property-based)', function () {
 
       it('never writes the secrets of 8 requests in flight at once, each with its own credentials, logging after all have arrived', inFlight(8, 5));
 
-      // KNOWN BUG, kept pending: lib/logging/redact.ts remembers only the 16 newest secrets, so
-      // with more than 8 credential pairs in flight the oldest are forgotten before their
-      // requests log them, and leak. Un-skip once redaction keeps every in-flight invocation's
-      // secrets (see the reliability suite's report).
-      it.skip('never writes the secrets of 20 requests in flight at once, each with its own credentials, logging after all have arrived', inFlight(20, 5));
+      // More pairs in flight than the 16 secrets redaction once remembered: the oldest leaked.
+      it('never writes the secrets of 20 requests in flight at once, each with its own credentials, logging after all have arrived', inFlight(20, 5));
     });
   }
 
