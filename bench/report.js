@@ -8,10 +8,9 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** Median over rounds of the variant's value divided by bare Express's in the same round. */
+/** Median over rounds of the variant's value divided by bare Express's on either side of it. */
 function ratio(results, name, key) {
-  const bare = results.get('bare');
-  return median(results.get(name).map((result, round) => result[key] / bare[round][key]));
+  return median(results.get(name).map((result) => result.vsBare[key]));
 }
 
 const fixed = (digits) => (value) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -67,7 +66,7 @@ function checks(cells, cold, heap) {
 function report({ date, machine, options, minutes, skipped, cells, cold, heap }) {
   let out = `\n## express-fc-runtime bench, ${date}\n\n`;
   out += `${machine}. ${options.rounds} interleaved rounds of ${options.duration} s per window${options.quick ? ' (quick mode)' : ''}; `;
-  out += `medians over rounds, ratios against bare Express in the same round; ${f1(minutes)} min in all.\n\n`;
+  out += `bare Express runs between every two other variants, and each ratio is against the mean of the bare windows on either side of it; medians over rounds; ${f1(minutes)} min in all.\n\n`;
   const http = cells.filter((cell) => cell.workload !== 'invoke');
   out += row(['route', 'conns', 'variant', 'CPU µs/req', 'CPU ×bare', 'req/s', 'req/s ×bare', 'p50 ms', 'p99 ms', 'p99 ×bare']);
   out += row(Array(10).fill('---'));

@@ -12,9 +12,9 @@ function parseArgs(argv) {
   const quick = argv.includes('--quick');
   const options = {
     quick,
-    rounds: quick ? 2 : 4,
-    duration: quick ? 1 : 1.5, // seconds per measured window
-    warmup: 0.5, // seconds of the same load before each window
+    rounds: quick ? 1 : 5,
+    duration: quick ? 0.5 : 0.75, // seconds per measured window
+    warmup: 0.25, // seconds of the same load before each window
     cold: quick ? 5 : 20,
     heap: quick ? [10_000, 40_000] : [50_000, 200_000],
     variants: Object.keys(VARIANTS),
@@ -88,29 +88,51 @@ function rotated(list, round) {
   return [...list.slice(shift), ...list.slice(0, shift)];
 }
 
+const RATIO_KEYS = ['cpuPerRequest', 'rps', 'p99'];
+
+async function window(server, cell, options) {
+  const load = { connections: cell.connections };
+  await fire(server.port, cell.workload, { ...load, duration: options.warmup });
+  const result = await measure(server, cell.workload, { ...load, duration: options.duration });
+  if (result.failed > 0) log(`  ${server.name} ${cell.workload}/${cell.connections}: ${result.failed} failed requests`);
+  log(`  ${cell.workload.padEnd(9)} c=${String(cell.connections).padEnd(3)} ${server.name.padEnd(12)} ${result.cpuPerRequest.toFixed(1).padStart(6)} µs/req ${Math.round(result.rps).toString().padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`);
+  return result;
+}
+
+/**
+ * Each round runs bare Express between every two other variants — bare, A, bare, B, bare, … — and
+ * divides each variant by the mean of the bare windows just before and after it: the machine's
+ * drift and bursts of load from elsewhere fall on both sides of the ratio.
+ */
 async function throughputRounds(options, servers) {
   const cells = [...CELLS, ...(options.skip.includes('invoke') ? [] : INVOKE_CELLS)];
-  for (const cell of cells) cell.results = new Map(); // variant → one result per round
+  for (const cell of cells) cell.results = new Map(); // variant → its windows, each with `vsBare` ratios
   // JIT warm-up of every route in every server before anything counts.
   for (const [name, server] of servers) {
     for (const workload of ['trivial', 'realistic', 'invoke']) {
       if (workload === 'invoke' && !INVOKE_CELLS[0].only.includes(name)) continue;
-      await fire(server.port, workload, { connections: 10, duration: options.quick ? 1 : 2 });
+      await fire(server.port, workload, { connections: 10, duration: options.quick ? 0.5 : 1 });
     }
   }
+  const bare = servers.get('bare');
   for (let round = 0; round < options.rounds; round++) {
     log(`round ${round + 1}/${options.rounds}`);
     for (const cell of cells) {
-      const names = [...servers.keys()].filter((name) => !cell.only || cell.only.includes(name));
-      for (const name of rotated(names, round)) {
-        const server = servers.get(name);
-        const load = { connections: cell.connections };
-        await fire(server.port, cell.workload, { ...load, duration: options.warmup });
-        const result = await measure(server, cell.workload, { ...load, duration: options.duration });
-        if (result.failed > 0) log(`  ${name} ${cell.workload}/${cell.connections}: ${result.failed} failed requests`);
+      const names = [...servers.keys()].filter((name) => name !== 'bare' && (!cell.only || cell.only.includes(name)));
+      const push = (name, result) => {
         if (!cell.results.has(name)) cell.results.set(name, []);
         cell.results.get(name).push(result);
-        log(`  ${cell.workload.padEnd(9)} c=${String(cell.connections).padEnd(3)} ${name.padEnd(12)} ${result.cpuPerRequest.toFixed(1).padStart(6)} µs/req ${Math.round(result.rps).toString().padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`);
+      };
+      let before = await window(bare, cell, options);
+      push('bare', before);
+      for (const name of rotated(names, round)) {
+        const result = await window(servers.get(name), cell, options);
+        const after = await window(bare, cell, options);
+        push('bare', after);
+        result.vsBare = {};
+        for (const key of RATIO_KEYS) result.vsBare[key] = result[key] / ((before[key] + after[key]) / 2);
+        push(name, result);
+        before = after;
       }
     }
   }
@@ -179,7 +201,9 @@ async function main() {
   }
   const coldNames = options.variants.filter((name) => ['bare', 'adapter', 'register'].includes(name));
   const cold = options.skip.includes('cold') ? undefined : (log('cold start'), await coldStarts(options, coldNames));
-  const heap = options.skip.includes('heap') ? undefined : (log('heap'), await heaps(options, coldNames));
+  // Heap: the variants the ± 5 % target is for (bare Express is a baseline for ratios, not for leaks).
+  const heapNames = coldNames.filter((name) => name !== 'bare');
+  const heap = options.skip.includes('heap') ? undefined : (log('heap'), await heaps(options, heapNames));
   process.stdout.write(
     report({
       date: new Date().toISOString().slice(0, 10),

@@ -143,6 +143,10 @@ class Context implements FcContext {
   get logger(): FcLogger {
     return (this.#logger ??= createLogger(this.#invocation));
   }
+
+  static invocationOf(context: Context): Invocation {
+    return context.#invocation;
+  }
 }
 
 export function createContext(
@@ -155,9 +159,9 @@ export function createContext(
   return new Context(headers, requestId, controlPath, env, invocation);
 }
 
-/** Whether `value` is a context an fcRuntime made: req.fc set by one in front of this one. */
-export function isContext(value: unknown): value is FcContext {
-  return value instanceof Context;
+/** The invocation behind a context an fcRuntime made (a request's req.fc); undefined for anything else. */
+export function invocationOf(value: unknown): Invocation | undefined {
+  return value instanceof Context ? Context.invocationOf(value) : undefined;
 }
 
 /** Carries the invocation through the request's whole async flow. */

@@ -1,5 +1,5 @@
 // One invocation in flight: its context, its markers (each written exactly once) and its log lines.
-import type { ServerResponse } from 'http';
+import type { IncomingMessage, ServerResponse } from 'http';
 import type { FcContext } from './context';
 import { endMarker, formatLine, startMarker, type MarkerKind } from './logging/format';
 import { holdPending, writeLater, writeNow } from './logging/stdout';
@@ -21,6 +21,11 @@ export class Invocation {
   ended = false;
   context!: FcContext;
   tail: Tail | undefined;
+  /** The request whose own events ('data', 'end', …) run in this invocation's context, once bound. */
+  request: IncomingMessage | undefined;
+  /** Sets x-fc-status (and x-fc-log-result) when the response writes its headers; see status.ts. */
+  statusWriter: ((res: ServerResponse, invocation: Invocation) => void) | undefined;
+  statusWritten = false;
 
   constructor(
     readonly kind: MarkerKind,

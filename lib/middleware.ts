@@ -1,7 +1,7 @@
 // fcRuntime(): options resolved once, then a small per-request function that routes, sets up the context and hands over.
 import { randomUUID } from 'crypto';
-import type { IncomingMessage, ServerResponse } from 'http';
-import { createContext, isContext, readEnv, storage, type EnvContext, type FcContext } from './context';
+import { IncomingMessage, type ServerResponse } from 'http';
+import { createContext, invocationOf, readEnv, storage, type EnvContext, type FcContext } from './context';
 import { Initializer } from './control/initialize';
 import { createInvoke } from './control/invoke';
 import { LifecycleHook } from './control/lifecycle';
@@ -105,7 +105,7 @@ export class Runtime {
     };
     const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: ServerResponse, next: Next): void {
       // An fcRuntime in front (serve()'s) already handles this request.
-      if (isContext(req.fc)) return next();
+      if (invocationOf(req.fc) !== undefined) return next();
       // Under Express every property of req and res (and every one added) costs a slow lookup: each
       // is touched as few times as can be, and the request's state lives on the invocation instead.
       const headers = req.headers;
@@ -162,16 +162,41 @@ export class Runtime {
   }
 }
 
+type Emit = (this: IncomingMessage, ...args: unknown[]) => boolean;
+const nodeEmit = IncomingMessage.prototype.emit as Emit;
+const boundEmits = new WeakSet<Emit>();
+
+/** An emit that runs the listeners of a request an invocation has bound in that invocation's context. */
+function createBoundEmit(previous: Emit): Emit {
+  const emit = function fcBoundEmit(this: FcRequest): boolean {
+    const invocation = invocationOf(this.fc);
+    // eslint-disable-next-line prefer-rest-params
+    if (invocation === undefined || invocation.request !== this) return Reflect.apply(previous, this, arguments);
+    // eslint-disable-next-line prefer-rest-params
+    return storage.run(invocation, Reflect.apply, previous, this, arguments);
+  };
+  boundEmits.add(emit);
+  return emit;
+}
+
+const instanceEmit = createBoundEmit(nodeEmit);
+
 /**
  * The request's own 'data' and 'end' events are emitted from the connection's async context, not
- * the request's; binding its emit once per request carries the context into every listener.
+ * the request's; binding its emit carries the context into every listener. As with writeHead
+ * (status.ts), under Express that is done once on the app's request prototype rather than by
+ * adding a property to every request; elsewhere on the request itself.
  */
 function bindEmit(req: IncomingMessage, invocation: Invocation): void {
-  const emit = req.emit;
-  req.emit = function fcBoundEmit(this: IncomingMessage) {
-    // eslint-disable-next-line prefer-rest-params
-    return storage.run(invocation, Reflect.apply, emit, this, arguments);
-  } as IncomingMessage['emit'];
+  invocation.request = req;
+  const current = req.emit as Emit;
+  if (boundEmits.has(current)) return;
+  const proto = Object.getPrototypeOf(req) as { emit?: unknown } | null;
+  if (proto !== null && proto !== IncomingMessage.prototype && proto.emit === current && Object.isExtensible(proto)) {
+    Object.defineProperty(proto, 'emit', { value: createBoundEmit(current), writable: true, configurable: true });
+    return;
+  }
+  req.emit = (current === nodeEmit ? instanceEmit : createBoundEmit(current)) as IncomingMessage['emit'];
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocation, controlPath: string, method: string | undefined): void {
