@@ -65,7 +65,14 @@ for version in "${versions[@]}"; do
     status=1
     continue
   fi
-  RELIABILITY_SCALE=${RELIABILITY_SCALE:-0.2} "$node_bin" node_modules/mocha/bin/mocha.js 'build/spec/**/*.spec.js'
+  # playwright-core (the browser check of the samples) refuses to load on Node < 20; that spec
+  # drives Chromium and tests nothing of this package that depends on the Node version.
+  ignore=()
+  if [ "${version%%.*}" -lt 20 ]; then
+    ignore=(--ignore 'build/spec/samples/browser.spec.js')
+    echo "(skipping build/spec/samples/browser.spec.js: playwright-core needs Node.js 20 or later)"
+  fi
+  RELIABILITY_SCALE=${RELIABILITY_SCALE:-0.2} "$node_bin" node_modules/mocha/bin/mocha.js "${ignore[@]}" 'build/spec/**/*.spec.js'
   code=$?
   summary+=("Node.js $version: mocha exited $code")
   if [ "$code" -ne 0 ]; then status=1; fi

@@ -17,9 +17,13 @@ interface Cannon {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon: Cannon = require('autocannon');
 
-const CONNECTIONS = 4;
-/** Requests each connection keeps in flight: the server reads several per system call. */
-const PIPELINING = 10;
+const CONNECTIONS = 20;
+/**
+ * One request at a time per connection. With pipelining, autocannon ends a run by dropping
+ * connections with answers still queued, and Node 18 and 20 never emit 'close' on those queued
+ * responses (see markers.spec.ts): that is a bug of its own, not what this spec measures.
+ */
+const PIPELINING = 1;
 const WARM_UP = 10_000;
 
 interface Measure {
@@ -76,8 +80,10 @@ const MIX: { status: number; request: Parameters<Cannon>[0]['requests'][number] 
   },
 ];
 
-/** A multiple of what the connections send in one round of MIX each, so every kind is sent as often. */
-const REQUESTS = scaled(100_000, CONNECTIONS * MIX.length);
+/** The heap is measured after each of these parts of the load. */
+const CHECKPOINTS = 5;
+/** Each part a multiple of what the connections send in one round of MIX each, so every kind is sent as often. */
+const REQUESTS = scaled(100_000, CHECKPOINTS * CONNECTIONS * MIX.length);
 
 describe(`reliability: no leak over ${REQUESTS} requests (child process, --expose-gc)`, function () {
   this.timeout(240_000);
@@ -137,17 +143,29 @@ describe(`reliability: no leak over ${REQUESTS} requests (child process, --expos
     }
   }
 
-  it(`keeps the heap within 5 % of its size after a ${WARM_UP}-request warm-up, and every long-lived emitter's listeners as they were`, async () => {
+  it(`keeps the heap flat within 5 % over ${REQUESTS} requests after a ${WARM_UP}-request warm-up, and every long-lived emitter's listeners as they were`, async () => {
     await load(WARM_UP);
     const base = await measure('after the warm-up');
-    await load(REQUESTS);
-    const end = await measure(`after ${REQUESTS} more`);
+    const points: Measure[] = [];
+    for (let part = 1; part <= CHECKPOINTS; part++) {
+      await load(REQUESTS / CHECKPOINTS);
+      points.push(await measure(`after ${part} of ${CHECKPOINTS}`));
+    }
+    const end = points[points.length - 1];
 
+    // The first part still settles what the warm-up left (code, caches): the heap is compared from
+    // its end on, each checkpoint and the straight line through all of them. A leak of even a few
+    // bytes per request climbs steadily; measurement noise does not.
+    const first = points[0].heapUsed;
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
-    const seconds = ((end.cpuMs - base.cpuMs) / 1000).toFixed(1);
-    expect(end.heapUsed, `heap ${mb(base.heapUsed)} after the warm-up, ${mb(end.heapUsed)} after ${REQUESTS} more (${seconds} s of server CPU)`).to.be.at.most(
-      base.heapUsed * 1.05,
-    );
+    const heaps = `heap ${points.map((p) => mb(p.heapUsed)).join(', ')} after each ${REQUESTS / CHECKPOINTS} requests (${mb(base.heapUsed)} after the warm-up; ${((end.cpuMs - base.cpuMs) / 1000).toFixed(1)} s of server CPU)`;
+    for (const point of points) expect(point.heapUsed, heaps).to.be.at.most(first * 1.05);
+    const xs = points.map((_, i) => i);
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const [mx, my] = [mean(xs), mean(points.map((p) => p.heapUsed))];
+    const slope = xs.reduce((sum, x, i) => sum + (x - mx) * (points[i].heapUsed - my), 0) / xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
+    expect(slope * CHECKPOINTS, `growth over ${REQUESTS} requests on the line through the checkpoints; ${heaps}`).to.be.at.most(first * 0.05);
+
     for (const emitter of ['process', 'stdout', 'stderr', 'server'] as const) {
       expect(end[emitter], `listeners on ${emitter}`).to.deep.equal(base[emitter]);
     }

@@ -6,7 +6,7 @@ import { Agent, request as httpRequest, type IncomingMessage, type Server } from
 import type { Options } from '../../lib';
 import { expressFlavours, fcHeaders, listenPerTest } from '../helpers/apps';
 import { recordOutput } from '../helpers/output';
-import { call, deferred, expectMarkersOnce, portOf, waitForEnds } from './helpers';
+import { call, deferred, expectMarkersOnce, portOf, rawConnection, waitForEnds } from './helpers';
 
 /** How many times each scenario runs, all scenarios at once. */
 const ROUNDS = 8;
@@ -208,6 +208,35 @@ describe('reliability: Start and End markers exactly once', function () {
           agent.destroy();
         }
         expect(ids).to.have.length(SCENARIOS.length * ROUNDS);
+        expectMarkersOnce(output().stdoutLines, ids);
+      });
+
+      // KNOWN BUG on Node 18 and 20, kept pending: the End marker waits for the response's 'close',
+      // which those versions never emit for pipelined responses still queued when the connection
+      // goes (Node 22 and later do). Those invocations never end: no End marker, never counted
+      // off the requests in flight (serve()'s drain waits for them), and kept for ever in the set
+      // of open invocations. Un-skip once lib/middleware.ts also ends an invocation whose request
+      // closed with its connection gone before the response finished.
+      it.skip('writes the End marker of pipelined requests whose client left while their answers were queued', async () => {
+        const gate = deferred();
+        let arrived = 0;
+        const allArrived = deferred();
+        const server: Server = await listenForTest(
+          flavour.app({}, (app) =>
+            app.get('/queued', (_req, res) => {
+              if (++arrived === 5) allArrived.resolve();
+              void gate.promise.then(() => res.send('late'));
+            }),
+          ),
+        );
+        const ids = Array.from({ length: 5 }, () => fcHeaders()['x-fc-request-id']);
+        const socket = await rawConnection(portOf(server));
+        socket.on('error', () => undefined);
+        socket.write(ids.map((id) => `GET /queued HTTP/1.1\r\nHost: x\r\nx-fc-request-id: ${id}\r\n\r\n`).join(''));
+        await allArrived.promise;
+        socket.destroy();
+        gate.resolve();
+        await waitForEnds(output(), ids);
         expectMarkersOnce(output().stdoutLines, ids);
       });
     });
