@@ -5,8 +5,9 @@ const { fire, measure } = require('./load');
 const { Server, coldStart, missing } = require('./server');
 const { VARIANTS } = require('./variants');
 const { report } = require('./report');
+const { instructionTable } = require('./instructions');
 
-const USAGE = `usage: npm run bench [-- --quick] [--rounds N] [--duration S] [--variants a,b] [--skip cold,heap,invoke]`;
+const USAGE = `usage: npm run bench [-- --quick] [--rounds N] [--duration S] [--variants a,b] [--skip cold,heap,invoke] [--instructions]`;
 
 function parseArgs(argv) {
   const quick = argv.includes('--quick');
@@ -19,11 +20,13 @@ function parseArgs(argv) {
     heap: quick ? [10_000, 40_000] : [50_000, 200_000],
     variants: Object.keys(VARIANTS),
     skip: [],
+    instructions: argv.includes('--instructions'),
   };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
       case '--quick':
+      case '--instructions':
         break;
       case '--rounds':
         options.rounds = Number(value);
@@ -190,6 +193,14 @@ function machine() {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  if (options.instructions) {
+    // The A/A row means nothing here: two runs of the same variant count the same instructions.
+    const variants = options.variants.filter((name) => name !== 'bare-again' && !missing(VARIANTS[name]));
+    log(`express-fc-runtime bench: instructions per request under valgrind (${variants.join(', ')})`);
+    const table = await instructionTable({ variants, warm: options.quick ? 300 : 1000, measured: options.quick ? 300 : 1000, log });
+    process.stdout.write(`\n## express-fc-runtime bench, ${new Date().toISOString().slice(0, 10)}\n\n${machine()}; ${((Date.now() - started) / 60_000).toFixed(1)} min.\n${table}`);
+    return;
+  }
   log(`express-fc-runtime bench: ${options.rounds} rounds of ${options.duration} s windows${options.quick ? ' (quick)' : ''}`);
   const { servers, skipped } = await startAll(options.variants);
   for (const [name, why] of skipped) log(`  ${name}: skipped (${why})`);
