@@ -19,6 +19,7 @@ export class Invocation {
    */
   private started = false;
   ended = false;
+  private endScheduled = false;
   context!: FcContext;
   tail: Tail | undefined;
   /** The request whose own events ('data', 'end', …) run in this invocation's context, once bound. */
@@ -59,6 +60,9 @@ export class Invocation {
    * before the End marker. All invocations ending in one turn share a write.
    */
   endSoon(): void {
+    // The response's 'close' and the connection's (queued.ts) may both end it.
+    if (this.endScheduled) return;
+    this.endScheduled = true;
     ending.push(this);
     if (ending.length === 1) {
       setImmediate(flushEnds);

@@ -14,6 +14,7 @@ import { guardStream } from './logging/redact';
 import { flushPending } from './logging/stdout';
 import { Tail } from './logging/tail';
 import { resolveOptions, type Options, type Settings } from './options';
+import { endWithConnection } from './queued';
 import { CONTROL_METHODS, controlPathOf, dropCredentialHeaders, HTTP_INVOKE, stripBasePath } from './routing';
 import { createStatusHook } from './status';
 
@@ -123,6 +124,8 @@ export class Runtime {
       if (!settings.keepCredentialHeaders) dropCredentialHeaders(req, headers);
       runtime.inFlight++;
       res.on('close', () => invocation.endSoon());
+      // A pipelined request whose answer waits its turn (rare): no socket yet, and no 'close' if the connection goes.
+      if (res.socket === null && req.socket !== null) endWithConnection(req.socket, invocation);
 
       if (controlPath === HTTP_INVOKE) {
         httpStatus(res, invocation);

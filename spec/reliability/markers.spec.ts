@@ -211,34 +211,39 @@ describe('reliability: Start and End markers exactly once', function () {
         expectMarkersOnce(output().stdoutLines, ids);
       });
 
-      // KNOWN BUG on Node 18 and 20, kept pending: the End marker waits for the response's 'close',
-      // which those versions never emit for pipelined responses still queued when the connection
-      // goes (Node 22 and later do). Those invocations never end: no End marker, never counted
-      // off the requests in flight (serve()'s drain waits for them), and kept for ever in the set
-      // of open invocations. Un-skip once lib/middleware.ts also ends an invocation whose request
-      // closed with its connection gone before the response finished.
-      it.skip('writes the End marker of pipelined requests whose client left while their answers were queued', async () => {
-        const gate = deferred();
-        let arrived = 0;
-        const allArrived = deferred();
-        const server: Server = await listenForTest(
-          flavour.app({}, (app) =>
-            app.get('/queued', (_req, res) => {
-              if (++arrived === 5) allArrived.resolve();
-              void gate.promise.then(() => res.send('late'));
-            }),
-          ),
-        );
-        const ids = Array.from({ length: 5 }, () => fcHeaders()['x-fc-request-id']);
-        const socket = await rawConnection(portOf(server));
-        socket.on('error', () => undefined);
-        socket.write(ids.map((id) => `GET /queued HTTP/1.1\r\nHost: x\r\nx-fc-request-id: ${id}\r\n\r\n`).join(''));
-        await allArrived.promise;
-        socket.destroy();
-        gate.resolve();
-        await waitForEnds(output(), ids);
-        expectMarkersOnce(output().stdoutLines, ids);
-      });
+      // Pipelined answers wait their turn without a socket, and Node never closes them when the
+      // connection goes: the connection's own 'close' has to end their invocations.
+      for (const pipeline of [
+        { name: 'GET requests, none answered yet', method: 'GET', body: '', answered: 0 },
+        { name: 'POST requests whose bodies were read, two answered behind the first', method: 'POST', body: 'ab', answered: 2 },
+      ]) {
+        it(`writes the End marker of pipelined requests whose client left while their answers were queued: ${pipeline.name}`, async () => {
+          const answers: (() => void)[] = [];
+          const allArrived = deferred();
+          const server: Server = await listenForTest(
+            flavour.app({}, (app) =>
+              app.all('/queued', (req, res) => {
+                req.resume();
+                answers.push(() => res.send('late'));
+                if (answers.length === 5) allArrived.resolve();
+              }),
+            ),
+          );
+          const ids = Array.from({ length: 5 }, () => fcHeaders()['x-fc-request-id']);
+          const socket = await rawConnection(portOf(server));
+          socket.on('error', () => undefined);
+          const length = pipeline.body === '' ? '' : `content-length: ${pipeline.body.length}\r\n`;
+          socket.write(ids.map((id) => `${pipeline.method} /queued HTTP/1.1\r\nHost: x\r\nx-fc-request-id: ${id}\r\n${length}\r\n${pipeline.body}`).join(''));
+          await allArrived.promise;
+          // Answered behind the first, so held in their queue until the connection goes.
+          const held = answers.splice(1, pipeline.answered);
+          for (const answer of held) answer();
+          socket.destroy();
+          for (const answer of answers) answer();
+          await waitForEnds(output(), ids);
+          expectMarkersOnce(output().stdoutLines, ids);
+        });
+      }
     });
   }
 });
