@@ -1,6 +1,7 @@
 // `npm run bench`: the adapter against bare Express and its peers, interleaved in rounds, as one table.
 'use strict';
 const os = require('os');
+const { parseArgs: parseCommandLine } = require('util');
 const { fire, measure } = require('./load');
 const { Server, coldStart, missing } = require('./server');
 const { VARIANTS } = require('./variants');
@@ -10,44 +11,41 @@ const { instructionTable } = require('./instructions');
 const USAGE = `usage: npm run bench [-- --quick] [--rounds N] [--duration S] [--variants a,b] [--skip cold,heap,invoke] [--instructions]`;
 
 function parseArgs(argv) {
-  const quick = argv.includes('--quick');
+  let values;
+  try {
+    ({ values } = parseCommandLine({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        instructions: { type: 'boolean', default: false },
+        rounds: { type: 'string' },
+        duration: { type: 'string' },
+        variants: { type: 'string' },
+        skip: { type: 'string', default: '' },
+      },
+    }));
+  } catch (error) {
+    throw new Error(`${error.message}\n${USAGE}`);
+  }
+  const { quick } = values;
+  const number = (name, fallback) => {
+    if (values[name] === undefined) return fallback;
+    const value = Number(values[name]);
+    if (!(value > 0)) throw new Error(`--${name} takes a positive number, not ${values[name]}\n${USAGE}`);
+    return value;
+  };
   const options = {
     quick,
-    rounds: quick ? 1 : 5,
-    duration: quick ? 0.5 : 0.75, // seconds per measured window
+    rounds: number('rounds', quick ? 1 : 5),
+    duration: number('duration', quick ? 0.5 : 0.75), // seconds per measured window
     warmup: 0.25, // seconds of the same load before each window
     cold: quick ? 5 : 20,
     heap: quick ? [10_000, 40_000] : [50_000, 200_000],
-    variants: Object.keys(VARIANTS),
-    skip: [],
-    instructions: argv.includes('--instructions'),
+    // Bare Express always runs: every ratio is against it.
+    variants: values.variants === undefined ? Object.keys(VARIANTS) : ['bare', ...values.variants.split(',').filter((name) => name !== 'bare')],
+    skip: values.skip.split(',').filter(Boolean),
+    instructions: values.instructions,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const value = argv[i + 1];
-    switch (argv[i]) {
-      case '--quick':
-      case '--instructions':
-        break;
-      case '--rounds':
-        options.rounds = Number(value);
-        i++;
-        break;
-      case '--duration':
-        options.duration = Number(value);
-        i++;
-        break;
-      case '--variants':
-        options.variants = ['bare', ...value.split(',').filter((name) => name !== 'bare')];
-        i++;
-        break;
-      case '--skip':
-        options.skip = value.split(',');
-        i++;
-        break;
-      default:
-        throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
-    }
-  }
   for (const name of options.variants) if (!VARIANTS[name]) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
   return options;
 }
@@ -190,8 +188,7 @@ function machine() {
   return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, ${os.type()} ${os.release()}, Node ${process.version}`;
 }
 
-async function main() {
-  const options = parseArgs(process.argv.slice(2));
+async function main(options) {
   const started = Date.now();
   if (options.instructions) {
     // The A/A row means nothing here: two runs of the same variant count the same instructions.
@@ -229,7 +226,14 @@ async function main() {
   );
 }
 
-main().catch((error) => {
+let options;
+try {
+  options = parseArgs(process.argv.slice(2));
+} catch (error) {
+  log(error.message);
+  process.exit(2);
+}
+main(options).catch((error) => {
   log(error.stack ?? String(error));
   process.exitCode = 1;
 });
