@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'async_hooks';
 import type { IncomingHttpHeaders } from 'http';
 import type { Invocation } from './invocation';
 import { createLogger, type FcLogger } from './logging/logger';
-import { rememberSecret } from './logging/redact';
+import { rememberCredentials } from './logging/redact';
 
 export interface FcCredentials {
   accessKeyId: string | undefined;
@@ -64,8 +64,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvContext {
     accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
     securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN,
   };
-  rememberSecret(credentials.accessKeySecret);
-  rememberSecret(credentials.securityToken);
+  rememberCredentials(credentials.accessKeySecret, credentials.securityToken);
   return {
     functionName: env.FC_FUNCTION_NAME,
     handler: env.FC_FUNCTION_HANDLER,
@@ -110,8 +109,7 @@ class Context implements FcContext {
     const securityToken = header(headers, 'x-fc-security-token');
     // Credentials are a set: a key id from the headers with a secret from the env would be no credential at all.
     if (accessKeyId !== undefined || accessKeySecret !== undefined || securityToken !== undefined) {
-      rememberSecret(accessKeySecret);
-      rememberSecret(securityToken);
+      rememberCredentials(accessKeySecret, securityToken);
       this.credentials = { accessKeyId, accessKeySecret, securityToken };
     } else {
       this.credentials = { ...env.credentials };

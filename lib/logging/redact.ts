@@ -7,15 +7,25 @@ export const REDACTED = '[redacted]';
 // Every request may carry its own credentials. They are kept least recently seen first, up to far
 // more pairs than FC ever runs at once on an instance (200), so a request's secrets are still known
 // when it logs, however many others arrived since. `secrets` is the list redaction scans, rebuilt
-// only when a secret is added or forgotten; the same credentials again cost one lookup.
+// only when a secret is added or forgotten.
 const MAX_SECRETS = 1024;
 const seen = new Map<string, true>();
 let secrets: string[] = [];
-let newest: string | undefined;
+// FC sends every request of an instance the same credentials for hours: that pair again costs two comparisons.
+let lastSecret: string | undefined;
+let lastToken: string | undefined;
 
-export function rememberSecret(value: string | undefined): void {
-  if (value === undefined || value.length < MIN_SECRET_LENGTH || value === newest) return;
-  newest = value;
+/** Redacts this access key secret and security token from now on (either may be undefined). */
+export function rememberCredentials(secret: string | undefined, token: string | undefined): void {
+  if (secret === lastSecret && token === lastToken) return;
+  lastSecret = secret;
+  lastToken = token;
+  remember(secret);
+  remember(token);
+}
+
+function remember(value: string | undefined): void {
+  if (value === undefined || value.length < MIN_SECRET_LENGTH) return;
   if (seen.delete(value)) {
     seen.set(value, true);
     return;
