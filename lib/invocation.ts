@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { FcContext } from './context';
 import { endMarker, formatLine, startMarker, type MarkerKind } from './logging/format';
-import { holdPending, writeLater, writeNow } from './logging/stdout';
+import { batchWhile, holdPending, writeLater, writeNow, writeSettled } from './logging/stdout';
 import type { Tail } from './logging/tail';
 
 /** The per-runtime settings an invocation's logging needs. */
@@ -99,13 +99,13 @@ export class Invocation {
     writeNow(text);
   }
 
-  /** Every invocation ended in the last turn of the loop, with the turn's lines, in one write. */
+  /** Every invocation ended in the last turn of the loop, queued with the turn's lines (see writeSettled). */
   static flushEnds(): void {
     const invocations = ending.splice(0);
     holdPending(false);
     let text = '';
     for (const invocation of invocations) if (!invocation.ended) text += invocation.endText();
-    writeNow(text);
+    writeSettled(text);
     for (const invocation of invocations) invocation.onEnded();
   }
 }
@@ -114,6 +114,8 @@ const noop = () => undefined;
 const ending: Invocation[] = [];
 const flushEnds = Invocation.flushEnds;
 const unended = new Set<Invocation>();
+// Lines wait for a lull while invocations are open: one write per batch on a busy instance.
+batchWhile(() => unended.size > 0);
 
 // An app that calls process.exit() (right after answering, say) would lose the End markers of the
 // invocations still open: write them as the process goes — stdout to a pipe or a file is synchronous.

@@ -174,6 +174,25 @@ describe('FC logging', () => {
           await expectLogged(headers['x-fc-request-id'], []);
         });
 
+        it('writes a finished request within 20 ms while another is still open, without waiting for it', async () => {
+          const headers = fcHeaders();
+          const open = headers['x-fc-request-id'];
+          const hanging = httpRequest(urlOf(server) + '/hang', { headers });
+          const failed = new Promise<Error>((resolve) => hanging.on('error', resolve));
+          hanging.end();
+          await output().waitFor(new RegExp(`${escapeRegExp(open)} \\[INFO\\] hang started$`));
+          const id = await getOk(server, '/log');
+          await expectLogged(id, [
+            ['INFO', 'via req.fc.logger'],
+            ['INFO', 'via the exported logger'],
+            ['INFO', 'via console.log'],
+          ]);
+          expect(output().stdout).not.to.include(`FC Invoke End RequestId: ${open}`);
+          hanging.destroy();
+          await failed;
+          await expectLogged(open, [['INFO', 'hang started']]);
+        });
+
         it('writes both markers once for a route that throws (Express answers 500)', async () => {
           const headers = fcHeaders();
           const res = await request(server).get('/throw').set(headers).expect(500);
