@@ -5,7 +5,7 @@ import express4 from 'express4';
 import { get, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'http';
 import { connect, type AddressInfo, type Socket } from 'net';
 import request from 'supertest';
-import { serve, type FcContext, type Handler, type ServeOptions } from '../lib';
+import { fcRuntime, serve, type FcContext, type Handler, type ServeOptions } from '../lib';
 import { expressFlavours, fcHeaders, freePorts } from './helpers/apps';
 import { fixture, run, type Child } from './helpers/child';
 import { withEnv } from './helpers/env';
@@ -284,6 +284,24 @@ describe('serve(app, options)', () => {
         const id = headers['x-fc-request-id'];
         await request(server).get('/who').set(headers).expect(200, id);
         expect(await markersOf(id)).to.deep.equal([`FC Invoke Start RequestId: ${id}`, `FC Invoke End RequestId: ${id}`]);
+      });
+
+      it('runs the fcRuntime() the app mounts ahead of the middleware mounted before it: their lines carry the request id, and events never reach them', async () => {
+        const seen: string[] = [];
+        const app = plainExpress[flavour.name]();
+        app.use((req, _res, next) => {
+          seen.push(req.url);
+          console.log(`before fcRuntime: ${req.url}`);
+          next();
+        });
+        app.use(fcRuntime({ invoke: () => 'event' }));
+        app.get('/page', (_req, res) => res.send('page'));
+        const server = await served(app, { port: 0 });
+        const headers = fcHeaders();
+        await request(server).get('/page').set(headers).expect(200, 'page');
+        await output().waitFor(new RegExp(`${headers['x-fc-request-id']} \\[INFO\\] before fcRuntime: /page$`));
+        await request(server).post('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).send('x').expect(200, 'event');
+        expect(seen).to.deep.equal(['/page']);
       });
 
       it('throws a TypeError naming the options that belong to the mounted fcRuntime()', () => {
