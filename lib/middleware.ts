@@ -129,7 +129,7 @@ export class Runtime {
 
       if (controlPath === HTTP_INVOKE) {
         httpStatus(res, invocation);
-        if (settings.basePath) stripBasePath(req);
+        if (settings.basePath) stripBasePath(req, headers);
         return toApp(req, res, invocation, next);
       }
       controlStatus(res, invocation);

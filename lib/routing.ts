@@ -25,23 +25,16 @@ export function controlPathOf(req: IncomingMessage, headers: IncomingHttpHeaders
   return HTTP_INVOKE;
 }
 
-const kStripped = Symbol('express-fc-runtime.basePathStripped');
-
-/**
- * Removes the `x-fc-base-path` prefix (FC 2.0's `/2016-08-15/proxy/<service>/<function>`) from
- * req.url, once per request: serve() may do it before Express sees the request, and the
- * middleware then leaves it alone.
- */
-export function stripBasePath(req: IncomingMessage & { [kStripped]?: true }): void {
-  const header = req.headers['x-fc-base-path'];
-  if (typeof header !== 'string' || req[kStripped]) return;
+/** Removes the `x-fc-base-path` prefix (FC 2.0's `/2016-08-15/proxy/<service>/<function>`) from req.url. */
+export function stripBasePath(req: IncomingMessage, headers: IncomingHttpHeaders = req.headers): void {
+  const header = headers['x-fc-base-path'];
+  if (typeof header !== 'string') return;
   const prefix = header.endsWith('/') ? header.slice(0, -1) : header;
   const url = req.url ?? '';
   if (prefix === '' || !url.startsWith(prefix)) return;
   const rest = url.slice(prefix.length);
   if (rest !== '' && rest[0] !== '?' && rest[0] !== '/') return; // `/site` is no prefix of `/sitemap`
   req.url = rest[0] === '/' ? rest : '/' + rest;
-  req[kStripped] = true;
 }
 
 const SECRET_HEADER = 'x-fc-access-key-secret';

@@ -3,7 +3,7 @@
 // A batch this large is written at once rather than held.
 const FLUSH_AT = 64 * 1024;
 // While other invocations are open, lines wait at most this long for a lull.
-export const MAX_DELAY_MS = 20;
+const MAX_DELAY_MS = 20;
 
 let pending = '';
 let queued = false;
