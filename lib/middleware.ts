@@ -17,6 +17,7 @@ import { resolveOptions, type Options, type Settings } from './options';
 import { endWithConnection } from './queued';
 import { CONTROL_METHODS, controlPathOf, dropCredentialHeaders, HTTP_INVOKE, stripBasePath } from './routing';
 import { createStatusHook } from './status';
+import { MethodWrap } from './wrap';
 
 export type Next = (error?: unknown) => void;
 type FcRequest = IncomingMessage & { fc?: FcContext };
@@ -166,40 +167,27 @@ export class Runtime {
 }
 
 type Emit = (this: IncomingMessage, ...args: unknown[]) => boolean;
-const nodeEmit = IncomingMessage.prototype.emit as Emit;
-const boundEmits = new WeakSet<Emit>();
 
 /** An emit that runs the listeners of a request an invocation has bound in that invocation's context. */
 function createBoundEmit(previous: Emit): Emit {
-  const emit = function fcBoundEmit(this: FcRequest): boolean {
+  return function fcBoundEmit(this: FcRequest): boolean {
     const invocation = invocationOf(this.fc);
     // eslint-disable-next-line prefer-rest-params
     if (invocation === undefined || invocation.request !== this) return Reflect.apply(previous, this, arguments);
     // eslint-disable-next-line prefer-rest-params
     return storage.run(invocation, Reflect.apply, previous, this, arguments);
   };
-  boundEmits.add(emit);
-  return emit;
 }
 
-const instanceEmit = createBoundEmit(nodeEmit);
+const boundEmit = new MethodWrap<Emit>(IncomingMessage.prototype, 'emit', createBoundEmit, true);
 
 /**
  * The request's own 'data' and 'end' events are emitted from the connection's async context, not
- * the request's; binding its emit carries the context into every listener. As with writeHead
- * (status.ts), under Express that is done once on the app's request prototype rather than by
- * adding a property to every request; elsewhere on the request itself.
+ * the request's; binding its emit carries the context into every listener.
  */
 function bindEmit(req: IncomingMessage, invocation: Invocation): void {
   invocation.request = req;
-  const current = req.emit as Emit;
-  if (boundEmits.has(current)) return;
-  const proto = Object.getPrototypeOf(req) as { emit?: unknown } | null;
-  if (proto !== null && proto !== IncomingMessage.prototype && proto.emit === current && Object.isExtensible(proto)) {
-    Object.defineProperty(proto, 'emit', { value: createBoundEmit(current), writable: true, configurable: true });
-    return;
-  }
-  req.emit = (current === nodeEmit ? instanceEmit : createBoundEmit(current)) as IncomingMessage['emit'];
+  boundEmit.apply(req);
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocation, controlPath: string, method: string | undefined): void {

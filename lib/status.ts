@@ -3,6 +3,7 @@ import { ServerResponse, type IncomingMessage } from 'http';
 import onHeaders from 'on-headers';
 import { invocationOf, type FcContext } from './context';
 import type { Invocation } from './invocation';
+import { MethodWrap } from './wrap';
 
 export type IsFailure = (req: IncomingMessage, res: ServerResponse) => boolean;
 type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
@@ -11,9 +12,6 @@ const serverError: IsFailure = (_req, res) => res.statusCode >= 500;
 // An event re-dispatched into the app failed if the route refused it, 4xx included.
 const eventError: IsFailure = (_req, res) => res.statusCode >= 400;
 
-const nodeWriteHead = ServerResponse.prototype.writeHead as WriteHead;
-const ours = new WeakSet<WriteHead>();
-
 /**
  * A writeHead that, for a response an invocation owns, sets its status headers first — what
  * on-headers does, without a closure and argument copies per response, for the call nearly every
@@ -21,7 +19,7 @@ const ours = new WeakSet<WriteHead>();
  * call (a reason or headers given to writeHead) is handed to on-headers itself.
  */
 function createWriteHead(previous: WriteHead): WriteHead {
-  const writeHead = function fcWriteHead(this: ServerResponse, statusCode: unknown): ServerResponse {
+  return function fcWriteHead(this: ServerResponse, statusCode: unknown): ServerResponse {
     const invocation = invocationOf((this.req as { fc?: FcContext } | undefined)?.fc);
     const writer = invocation?.statusWriter;
     if (invocation === undefined || writer === undefined || invocation.statusWritten || invocation.response !== this) {
@@ -41,30 +39,10 @@ function createWriteHead(previous: WriteHead): WriteHead {
     writer(this, invocation);
     return previous.call(this, this.statusCode);
   };
-  ours.add(writeHead);
-  return writeHead;
 }
 
-const instanceWriteHead = createWriteHead(nodeWriteHead);
-
-/**
- * Express gives every response its app's prototype and then adds properties to it, which makes
- * each response's shape unique: adding one more property to it costs far more than anything else
- * the runtime does per request. So where the response has such a prototype, writeHead is wrapped
- * there, once per app; elsewhere (a plain http server) on the response itself, which is cheap.
- */
-function hookWriteHead(res: ServerResponse): boolean {
-  const current = res.writeHead as WriteHead;
-  if (ours.has(current)) return true;
-  const proto = Object.getPrototypeOf(res) as { writeHead?: unknown } | null;
-  if (proto !== null && proto !== ServerResponse.prototype && proto.writeHead === current && Object.isExtensible(proto)) {
-    Object.defineProperty(proto, 'writeHead', { value: createWriteHead(current), writable: true, configurable: true });
-    return true;
-  }
-  if (current !== nodeWriteHead) return false;
-  res.writeHead = instanceWriteHead as ServerResponse['writeHead'];
-  return true;
-}
+// A writeHead someone else put on a response is left to on-headers, which chains onto it.
+const statusWriteHead = new MethodWrap<WriteHead>(ServerResponse.prototype, 'writeHead', createWriteHead, false);
 
 /**
  * The status hook of one runtime, made once: `hook(res, invocation)` arranges for x-fc-status to
@@ -89,7 +67,7 @@ export function createStatusHook(isFailure: IsFailure | undefined, forEvents: bo
 
   return function hookStatus(res: ServerResponse, invocation: Invocation): void {
     invocation.statusWriter = writeStatus;
-    if (hookWriteHead(res)) return;
+    if (statusWriteHead.apply(res)) return;
     // Someone wrapped this response's writeHead already: on-headers chains onto whatever is there.
     invocation.statusWritten = true;
     onHeaders(res, function writeStatusHeaders(this: ServerResponse) {
