@@ -1,16 +1,16 @@
 // x-fc-status, and the Tail's x-fc-log-result, set at the moment the headers are written.
 import { ServerResponse, type IncomingMessage } from 'http';
 import onHeaders from 'on-headers';
-import { invocationOf, type FcContext } from './context';
+import { invocationOf, storage, type FcContext } from './context';
 import type { Invocation } from './invocation';
 import { MethodWrap } from './wrap';
 
 export type IsFailure = (req: IncomingMessage, res: ServerResponse) => boolean;
 type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 
-const serverError: IsFailure = (_req, res) => res.statusCode >= 500;
-// An event re-dispatched into the app failed if the route refused it, 4xx included.
-const eventError: IsFailure = (_req, res) => res.statusCode >= 400;
+// A site's request failed with a 5xx; an event re-dispatched into the app failed if the route refused it, 4xx included.
+const SERVER_ERROR = 500;
+const EVENT_ERROR = 400;
 
 /**
  * A writeHead that, for a response an invocation owns, sets its status headers first — what
@@ -20,7 +20,10 @@ const eventError: IsFailure = (_req, res) => res.statusCode >= 400;
  */
 function createWriteHead(previous: WriteHead): WriteHead {
   return function fcWriteHead(this: ServerResponse, statusCode: unknown): ServerResponse {
-    const invocation = invocationOf((this.req as { fc?: FcContext } | undefined)?.fc);
+    // Each property of an Express response or request costs a slow lookup: the invocation whose
+    // async context this runs in is nearly always the response's own, and cheaper to find.
+    let invocation = storage.getStore();
+    if (invocation?.response !== this) invocation = invocationOf((this.req as { fc?: FcContext } | undefined)?.fc);
     const writer = invocation?.statusWriter;
     if (invocation === undefined || writer === undefined || invocation.statusWritten || invocation.response !== this) {
       // eslint-disable-next-line prefer-rest-params
@@ -29,15 +32,14 @@ function createWriteHead(previous: WriteHead): WriteHead {
     invocation.statusWritten = true;
     if (arguments.length !== 1) {
       onHeaders(this, function writeStatusHeaders(this: ServerResponse) {
-        writer(this, invocation);
+        writer(this, invocation, this.statusCode);
       });
       // on-headers wraps the writeHead it finds (this one, which now just passes on) and runs first.
       // eslint-disable-next-line prefer-rest-params
       return Reflect.apply(this.writeHead, this, arguments);
     }
-    this.statusCode = statusCode as number;
-    writer(this, invocation);
-    return previous.call(this, this.statusCode);
+    writer(this, invocation, statusCode as number);
+    return previous.call(this, statusCode);
   };
 }
 
@@ -50,15 +52,17 @@ const statusWriteHead = new MethodWrap<WriteHead>(ServerResponse.prototype, 'wri
  * never changes the app's own status code.
  */
 export function createStatusHook(isFailure: IsFailure | undefined, forEvents: boolean): (res: ServerResponse, invocation: Invocation) => void {
-  const fallback = forEvents ? eventError : serverError;
-  const failed = isFailure ?? fallback;
-  function writeStatus(res: ServerResponse, invocation: Invocation): void {
+  const failedFrom = forEvents ? EVENT_ERROR : SERVER_ERROR;
+  function writeStatus(res: ServerResponse, invocation: Invocation, statusCode: number): void {
     if (res.getHeader('x-fc-status') === undefined) {
-      let failure: boolean;
-      try {
-        failure = failed(res.req, res);
-      } catch {
-        failure = fallback(res.req, res); // a throwing isFailure must not break the response
+      let failure = statusCode >= failedFrom;
+      if (isFailure !== undefined) {
+        res.statusCode = statusCode; // what isFailure reads, before Node's writeHead sets it
+        try {
+          failure = isFailure(res.req, res);
+        } catch {
+          // a throwing isFailure must not break the response: the default rule holds
+        }
       }
       res.setHeader('x-fc-status', failure ? '404' : '200');
     }
@@ -71,7 +75,7 @@ export function createStatusHook(isFailure: IsFailure | undefined, forEvents: bo
     // Someone wrapped this response's writeHead already: on-headers chains onto whatever is there.
     invocation.statusWritten = true;
     onHeaders(res, function writeStatusHeaders(this: ServerResponse) {
-      writeStatus(this, invocation);
+      writeStatus(this, invocation, this.statusCode);
     });
   };
 }
