@@ -106,8 +106,9 @@ export class Runtime {
       if (--runtime.inFlight === 0 && runtime.idleWaiters.length > 0) runtime.idleWaiters.splice(0).forEach((resolve) => resolve());
     };
     const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: ServerResponse, next: Next): void {
-      // An fcRuntime in front (serve()'s) already handles this request.
-      if (invocationOf(req.fc) !== undefined) return next();
+      // An fcRuntime in front (serve()'s) already handles this request: found through the async
+      // context first, as a property of an Express request costs a slow lookup.
+      if (storage.getStore()?.request === req || invocationOf(req.fc) !== undefined) return next();
       // Under Express every property of req and res (and every one added) costs a slow lookup: each
       // is touched as few times as can be, and the request's state lives on the invocation instead.
       const headers = req.headers;
@@ -179,6 +180,7 @@ function createBoundEmit(previous: Emit): Emit {
   };
 }
 
+const nodeEmit = IncomingMessage.prototype.emit as Emit;
 const boundEmit = new MethodWrap<Emit>(IncomingMessage.prototype, 'emit', createBoundEmit, true);
 
 /**
@@ -187,7 +189,13 @@ const boundEmit = new MethodWrap<Emit>(IncomingMessage.prototype, 'emit', create
  */
 function bindEmit(req: IncomingMessage, invocation: Invocation): void {
   invocation.request = req;
-  boundEmit.apply(req);
+  if (req.emit !== nodeEmit) return void boundEmit.apply(req);
+  // A request Express has not yet made its own (serve() runs the runtime first) gets an emit of its
+  // own that knows the invocation: no lookup of req.fc on every event.
+  req.emit = function fcRequestEmit(this: IncomingMessage): boolean {
+    // eslint-disable-next-line prefer-rest-params
+    return storage.run(invocation, Reflect.apply, nodeEmit, this, arguments);
+  } as IncomingMessage['emit'];
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocation, controlPath: string, method: string | undefined): void {
