@@ -76,9 +76,12 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvContext {
   };
 }
 
-/** A header's value, or undefined; only set-cookie is ever an array, and FC sends none. */
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
+/**
+ * A header's value, or undefined; only set-cookie is ever an array, and FC sends none. Callers read
+ * the header themselves, `text(headers['x-fc-…'])`: a load by a name known where it is written is
+ * many times cheaper than one by a name passed in.
+ */
+function text(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -104,9 +107,9 @@ class Context implements FcContext {
   constructor(headers: IncomingHttpHeaders, requestId: string, controlPath: string, env: EnvContext, invocation: Invocation) {
     this.requestId = requestId;
     this.controlPath = controlPath;
-    const accessKeyId = header(headers, 'x-fc-access-key-id');
-    const accessKeySecret = header(headers, 'x-fc-access-key-secret');
-    const securityToken = header(headers, 'x-fc-security-token');
+    const accessKeyId = text(headers['x-fc-access-key-id']);
+    const accessKeySecret = text(headers['x-fc-access-key-secret']);
+    const securityToken = text(headers['x-fc-security-token']);
     // Credentials are a set: a key id from the headers with a secret from the env would be no credential at all.
     if (accessKeyId !== undefined || accessKeySecret !== undefined || securityToken !== undefined) {
       rememberCredentials(accessKeySecret, securityToken);
@@ -115,25 +118,25 @@ class Context implements FcContext {
       this.credentials = { ...env.credentials };
     }
     this.function = {
-      name: header(headers, 'x-fc-function-name') ?? env.functionName,
-      handler: header(headers, 'x-fc-function-handler') ?? env.handler,
-      memory: toNumber(header(headers, 'x-fc-function-memory')) ?? env.memory,
-      initializer: header(headers, 'x-fc-function-initializer'),
-      initializationTimeout: toNumber(header(headers, 'x-fc-initialization-timeout')),
-      preStopHandler: header(headers, 'x-fc-instance-lifecycle-pre-stop-handler'),
-      preFreezeHandler: header(headers, 'x-fc-instance-lifecycle-pre-freeze-handler'),
+      name: text(headers['x-fc-function-name']) ?? env.functionName,
+      handler: text(headers['x-fc-function-handler']) ?? env.handler,
+      memory: toNumber(text(headers['x-fc-function-memory'])) ?? env.memory,
+      initializer: text(headers['x-fc-function-initializer']),
+      initializationTimeout: toNumber(text(headers['x-fc-initialization-timeout'])),
+      preStopHandler: text(headers['x-fc-instance-lifecycle-pre-stop-handler']),
+      preFreezeHandler: text(headers['x-fc-instance-lifecycle-pre-freeze-handler']),
     };
     this.service = {
-      name: header(headers, 'x-fc-service-name'),
-      logProject: header(headers, 'x-fc-service-logproject'),
-      logStore: header(headers, 'x-fc-service-logstore'),
-      qualifier: header(headers, 'x-fc-qualifier'),
-      versionId: header(headers, 'x-fc-version-id'),
+      name: text(headers['x-fc-service-name']),
+      logProject: text(headers['x-fc-service-logproject']),
+      logStore: text(headers['x-fc-service-logstore']),
+      qualifier: text(headers['x-fc-qualifier']),
+      versionId: text(headers['x-fc-version-id']),
     };
-    this.region = header(headers, 'x-fc-region') ?? env.region;
-    this.accountId = header(headers, 'x-fc-account-id') ?? env.accountId;
+    this.region = text(headers['x-fc-region']) ?? env.region;
+    this.accountId = text(headers['x-fc-account-id']) ?? env.accountId;
     this.instanceId = env.instanceId;
-    this.basePath = header(headers, 'x-fc-base-path');
+    this.basePath = text(headers['x-fc-base-path']);
     this.#invocation = invocation;
   }
 
