@@ -106,9 +106,8 @@ export class Runtime {
       if (--runtime.inFlight === 0 && runtime.idleWaiters.length > 0) runtime.idleWaiters.splice(0).forEach((resolve) => resolve());
     };
     const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: ServerResponse, next: Next): void {
-      // An fcRuntime in front (serve()'s) already handles this request: found through the async
-      // context first, as a property of an Express request costs a slow lookup.
-      if (storage.getStore()?.request === req || invocationOf(req.fc) !== undefined) return next();
+      // An fcRuntime in front (serve()'s) already handles this request.
+      if (invocationOf(req.fc) !== undefined) return next();
       // Under Express every property of req and res (and every one added) costs a slow lookup: each
       // is touched as few times as can be, and the request's state lives on the invocation instead.
       const headers = req.headers;
@@ -173,14 +172,15 @@ type Emit = (this: IncomingMessage, ...args: unknown[]) => boolean;
 function createBoundEmit(previous: Emit): Emit {
   return function fcBoundEmit(this: FcRequest): boolean {
     const invocation = invocationOf(this.fc);
+    // An ended invocation has let go of its request (see Invocation.flushEnds): a late event still runs in it.
+    const bound = invocation !== undefined && (invocation.request === this || invocation.ended);
     // eslint-disable-next-line prefer-rest-params
-    if (invocation === undefined || invocation.request !== this) return Reflect.apply(previous, this, arguments);
+    if (!bound) return Reflect.apply(previous, this, arguments);
     // eslint-disable-next-line prefer-rest-params
     return storage.run(invocation, Reflect.apply, previous, this, arguments);
   };
 }
 
-const nodeEmit = IncomingMessage.prototype.emit as Emit;
 const boundEmit = new MethodWrap<Emit>(IncomingMessage.prototype, 'emit', createBoundEmit, true);
 
 /**
@@ -189,13 +189,7 @@ const boundEmit = new MethodWrap<Emit>(IncomingMessage.prototype, 'emit', create
  */
 function bindEmit(req: IncomingMessage, invocation: Invocation): void {
   invocation.request = req;
-  if (req.emit !== nodeEmit) return void boundEmit.apply(req);
-  // A request Express has not yet made its own (serve() runs the runtime first) gets an emit of its
-  // own that knows the invocation: no lookup of req.fc on every event.
-  req.emit = function fcRequestEmit(this: IncomingMessage): boolean {
-    // eslint-disable-next-line prefer-rest-params
-    return storage.run(invocation, Reflect.apply, nodeEmit, this, arguments);
-  } as IncomingMessage['emit'];
+  boundEmit.apply(req);
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocation, controlPath: string, method: string | undefined): void {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createNamespace, destroyNamespace, type Namespace } from 'cls-hooked';
 import { EventEmitter, once } from 'events';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import { Agent, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Readable, Transform, Writable } from 'stream';
@@ -11,7 +11,7 @@ import request from 'supertest';
 import { currentContext, type FcContext, type Options } from '../lib';
 import { bareApp, close, expressFlavours, fcHeaders, listen, newRequestId, urlOf } from './helpers/apps';
 import { withEnv } from './helpers/env';
-import { recordOutput } from './helpers/output';
+import { escapeRegExp, recordOutput } from './helpers/output';
 
 type FcRequest = IncomingMessage & { fc?: FcContext };
 type Route = (req: FcRequest, res: ServerResponse) => void;
@@ -137,6 +137,7 @@ describe('request context: req.fc and currentContext()', () => {
       // What the last request's handler saw, for the tests that compare objects in-process.
       let seen: { fromReq: FcContext | undefined; current: FcContext | undefined } | undefined;
       let held: { entered: (id: string | null) => void; release: Promise<void> } | undefined;
+      let bodyEnded: ((id: string | null) => void) | undefined;
       let inFlight = 0;
       let maxInFlight = 0;
 
@@ -219,6 +220,12 @@ describe('request context: req.fc and currentContext()', () => {
           // The client writes the rest of the body only once these headers have reached it.
           res.writeHead(200, { 'content-type': 'application/json' });
           res.flushHeaders();
+        },
+        '/answer-first'(req, res) {
+          // The body's end comes after the answer, and after the invocation's End marker.
+          req.on('end', () => bodyEnded!(idNow()));
+          req.resume();
+          res.end('answered');
         },
         '/hold'(_req, res) {
           const hold = held!;
@@ -390,6 +397,27 @@ describe('request context: req.fc and currentContext()', () => {
         expect(events.map(([text]) => text).join('')).to.equal('part-1;part-2;part-3;<end>');
         expect(events.some(([text]) => text.includes('part-2'))).to.equal(true);
         for (const [text, seenId] of events) expect(seenId, `listener for "${text}"`).to.equal(id);
+      });
+
+      it("keeps the context in the request's own end listener when the body ends after the invocation's End marker", async () => {
+        const ended = new Promise<string | null>((resolve) => (bodyEnded = resolve));
+        const headers = fcHeaders({ 'content-type': 'text/plain', 'content-length': '10' });
+        const id = headers['x-fc-request-id'];
+        const signal = AbortSignal.timeout(5000);
+        // Kept alive, the server reads the rest of the body after answering instead of closing the connection.
+        const agent = new Agent({ keepAlive: true });
+        try {
+          const req = httpRequest(`${urlOf(server)}/answer-first`, { method: 'POST', headers, agent, signal });
+          req.write('first');
+          const [res] = (await once(req, 'response', { signal })) as [IncomingMessage];
+          res.resume();
+          await output().waitFor(new RegExp(`^FC Invoke End RequestId: ${escapeRegExp(id)}$`));
+          req.end('-last');
+
+          expect(await ended).to.equal(id);
+        } finally {
+          agent.destroy();
+        }
       });
 
       it('is undefined in a timer created outside any request, even while one is in flight', async () => {
