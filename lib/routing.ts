@@ -54,8 +54,6 @@ export function dropCredentialHeaders(req: IncomingMessage, headers: IncomingHtt
     const name = raw[i];
     if (name.length !== SECRET_HEADER.length && name.length !== TOKEN_HEADER.length) continue;
     const lower = name === SECRET_HEADER || name === TOKEN_HEADER ? name : name.toLowerCase();
-    if (lower !== SECRET_HEADER && lower !== TOKEN_HEADER) continue;
-    raw.copyWithin(i, i + 2); // not splice(), which makes an array of what it removes
-    raw.length -= 2;
+    if (lower === SECRET_HEADER || lower === TOKEN_HEADER) raw.splice(i, 2);
   }
 }
