@@ -17,6 +17,8 @@ const fixed = (digits) => (value) => (Number.isFinite(value) ? value.toFixed(dig
 const f0 = fixed(0);
 const f1 = fixed(1);
 const f2 = fixed(2);
+/** `+3 ms`, `-12 ms`: a difference with its sign. */
+const signed = (value, format) => `${value >= 0 ? '+' : ''}${format(value)}`;
 const x = (value) => (Number.isFinite(value) ? '×' + value.toFixed(2) : '–');
 
 function row(cells) {
@@ -52,13 +54,13 @@ function checks(cells, cold, heap) {
     for (const [name, times] of cold.results) {
       if (name === 'bare') continue;
       const extra = median(times) - bare;
-      check(extra <= 30, `${VARIANTS[name].label}: cold start bare + ${f0(extra)} ms (target ≤ + 30 ms)`);
+      check(extra <= 30, `${VARIANTS[name].label}: cold start bare ${signed(extra, f0)} ms (target ≤ +30 ms)`);
     }
   }
   for (const [name, [first, second]] of heap?.results ?? []) {
     if (name === 'bare') continue;
     const change = (second / first - 1) * 100;
-    check(Math.abs(change) <= 5, `${VARIANTS[name].label}: heap ${change >= 0 ? '+' : ''}${f1(change)} % between the two counts (target within ± 5 %)`);
+    check(Math.abs(change) <= 5, `${VARIANTS[name].label}: heap ${signed(change, f1)} % between the two counts (target within ± 5 %)`);
   }
   return lines.join('\n') + '\n';
 }
@@ -109,7 +111,7 @@ function report({ date, machine, options, minutes, skipped, cells, cold, heap })
     const bare = cold.results.has('bare') ? median(cold.results.get('bare')) : NaN;
     for (const [name, times] of cold.results) {
       const ms = median(times);
-      out += row([VARIANTS[name].label, f0(ms), name === 'bare' ? '' : `${ms - bare >= 0 ? '+' : ''}${f0(ms - bare)} ms`]);
+      out += row([VARIANTS[name].label, f0(ms), name === 'bare' ? '' : `${signed(ms - bare, f0)} ms`]);
     }
     for (const [name, why] of cold.skipped) out += `\n${VARIANTS[name].label}: not measured (${why}).\n`;
   }
@@ -120,7 +122,7 @@ function report({ date, machine, options, minutes, skipped, cells, cold, heap })
     out += row(['variant', `after ${first} req`, `after ${second} req`, 'change']);
     out += row(['---', '---', '---', '---']);
     for (const [name, [a, b]] of heap.results) {
-      out += row([VARIANTS[name].label, `${f2(a / 2 ** 20)} MB`, `${f2(b / 2 ** 20)} MB`, `${b >= a ? '+' : ''}${f1((b / a - 1) * 100)} %`]);
+      out += row([VARIANTS[name].label, `${f2(a / 2 ** 20)} MB`, `${f2(b / 2 ** 20)} MB`, `${signed((b / a - 1) * 100, f1)} %`]);
     }
     for (const [name, why] of heap.skipped) out += `\n${VARIANTS[name].label}: not measured (${why}).\n`;
   }
