@@ -1,5 +1,5 @@
 // Which request is which: FC's control requests by x-fc-control-path, with the spec's header-less fallback.
-import type { IncomingHttpHeaders, IncomingMessage } from 'http';
+import { IncomingMessage, type IncomingHttpHeaders } from 'http';
 
 export const HTTP_INVOKE = '/http-invoke';
 
@@ -40,6 +40,11 @@ export function stripBasePath(req: IncomingMessage, headers: IncomingHttpHeaders
 const SECRET_HEADER = 'x-fc-access-key-secret';
 const TOKEN_HEADER = 'x-fc-security-token';
 
+// Node builds req.headersDistinct on first read from as many entries of rawHeaders as it parsed,
+// a count it keeps apart from the list: it must shrink with the list, or the read throws. Found
+// by name, as Node does not export it; where it is not found, headersDistinct is built before.
+const kHeadersCount = Object.getOwnPropertySymbols(new IncomingMessage(null as never)).find((key) => key.description === 'kHeadersCount');
+
 /** Removes the two credential headers from req.headers and req.rawHeaders; the context keeps them. */
 export function dropCredentialHeaders(req: IncomingMessage, headers: IncomingHttpHeaders = req.headers): void {
   if (headers[SECRET_HEADER] === undefined && headers[TOKEN_HEADER] === undefined) return;
@@ -48,12 +53,21 @@ export function dropCredentialHeaders(req: IncomingMessage, headers: IncomingHtt
   const kept: IncomingHttpHeaders = {};
   for (const name in headers) if (name !== SECRET_HEADER && name !== TOKEN_HEADER) kept[name] = headers[name];
   req.headers = kept;
+  if (kHeadersCount === undefined) dropFromDistinct(req);
   const raw = req.rawHeaders;
   for (let i = raw.length - 2; i >= 0; i -= 2) {
     // A name of another length cannot match: only the few that can are compared, lower-cased if need be.
     const name = raw[i];
     if (name.length !== SECRET_HEADER.length && name.length !== TOKEN_HEADER.length) continue;
     const lower = name === SECRET_HEADER || name === TOKEN_HEADER ? name : name.toLowerCase();
-    if (lower === SECRET_HEADER || lower === TOKEN_HEADER) raw.splice(i, 2);
+    if (lower !== SECRET_HEADER && lower !== TOKEN_HEADER) continue;
+    raw.splice(i, 2);
+    if (kHeadersCount !== undefined) (req as unknown as Record<symbol, number>)[kHeadersCount] -= 2;
   }
+}
+
+function dropFromDistinct(req: IncomingMessage): void {
+  const distinct = req.headersDistinct;
+  delete distinct[SECRET_HEADER];
+  delete distinct[TOKEN_HEADER];
 }

@@ -67,13 +67,14 @@ interface Seen {
   route?: string;
   headers: IncomingHttpHeaders;
   rawHeaders: string[];
+  headersDistinct: NodeJS.Dict<string[]>;
   credentials: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string };
   basePath?: string;
 }
 
 function seen(req: IncomingMessage): Seen {
   const { credentials, basePath } = (req as express.Request).fc!;
-  return { method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, credentials, basePath };
+  return { method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, headersDistinct: req.headersDistinct, credentials, basePath };
 }
 
 /** Reads the raw request stream itself: no body parser in between. */
@@ -297,8 +298,11 @@ describe('fcRuntime() HTTP passthrough', () => {
         expect(names).not.to.include('x-fc-security-token');
         expect(body.rawHeaders).not.to.include(CREDENTIAL_HEADERS['X-FC-Access-Key-Secret']);
         expect(body.rawHeaders).not.to.include(CREDENTIAL_HEADERS['x-Fc-Security-TOKEN']);
-        // rawHeaders stays a list of name, value pairs.
+        // rawHeaders stays a list of name, value pairs, and Node's headersDistinct is built from it.
         expect(body.rawHeaders.length % 2).to.equal(0);
+        expect(body.headersDistinct).not.to.have.property('x-fc-access-key-secret');
+        expect(body.headersDistinct).not.to.have.property('x-fc-security-token');
+        expect(body.headersDistinct['x-fc-access-key-id']).to.deep.equal(['STS.AKID-mixed-case']);
         // The key id stays, and the context still has the whole set.
         expect(body.headers['x-fc-access-key-id']).to.equal('STS.AKID-mixed-case');
         expect(body.rawHeaders[body.rawHeaders.indexOf('X-Fc-Access-Key-Id') + 1]).to.equal('STS.AKID-mixed-case');
