@@ -314,6 +314,19 @@ describe('fcRuntime() HTTP passthrough', () => {
         expect(body.headers['x-fc-function-name']).to.equal('site');
       });
 
+      it('takes out a credential header sent twice, both times; the context has both values, joined as Node joins them', async () => {
+        const common = fcHeaders();
+        const headers = { ...common, 'x-fc-security-token': ['token-first-0003', 'token-second-0004'] };
+        const res = await send(server, { path: '/echo/credentials', headers });
+        const body = JSON.parse(res.body.toString()) as Seen;
+        expect(body.headers).not.to.have.property('x-fc-security-token');
+        expect(body.rawHeaders).not.to.include('token-first-0003');
+        expect(body.rawHeaders).not.to.include('token-second-0004');
+        expect(body.headersDistinct).not.to.have.property('x-fc-security-token');
+        expect(body.credentials.securityToken).to.equal('token-first-0003, token-second-0004');
+        expect(body.headers['x-fc-request-id']).to.equal(common['x-fc-request-id']);
+      });
+
       it('gives the app its own routes named like control paths when FC sends them as /http-invoke', async () => {
         const cases = [
           ['POST', '/initialize'],
