@@ -65,10 +65,12 @@ function checks(cells, cold, heap) {
   return lines.join('\n') + '\n';
 }
 
-function report({ date, machine, options, minutes, skipped, cells, cold, heap }) {
+function report({ date, machine, options, minutes, skipped, cells, retries, cold, heap }) {
   let out = `\n## express-fc-runtime bench, ${date}\n\n`;
   out += `${machine}. ${options.rounds} interleaved rounds of ${options.duration} s per window${options.quick ? ' (quick mode)' : ''}; `;
-  out += `bare Express runs between every two other variants, and each ratio is against the mean of the bare windows on either side of it; medians over rounds; ${f1(minutes)} min in all.\n\n`;
+  out += `bare Express runs between every two other variants, and each ratio is against the mean of the bare windows on either side of it; medians over rounds; ${f1(minutes)} min in all. `;
+  out += `${retries.count} windows were measured again because the bare windows either side of them differed by more than ${f0(retries.moved * 100)} % in CPU per request`;
+  out += `${retries.gaveUp ? `; ${retries.gaveUp} still did after ${retries.max} retries and count as they are` : ''}.\n\n`;
   const http = cells.filter((cell) => cell.workload !== 'invoke');
   out += row(['route', 'conns', 'variant', 'CPU µs/req', 'CPU ×bare', 'req/s', 'req/s ×bare', 'p50 ms', 'p99 ms', 'p99 ×bare']);
   out += row(Array(10).fill('---'));
