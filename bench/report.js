@@ -54,7 +54,7 @@ function checks(cells, cold, heap) {
     for (const [name, times] of cold.results) {
       if (name === 'bare') continue;
       const extra = median(times) - bare;
-      check(extra <= 30, `${VARIANTS[name].label}: cold start bare ${signed(extra, f0)} ms (target ≤ +30 ms)`);
+      check(extra <= 30, `${VARIANTS[name].label}: cold start bare ${signed(extra, f1)} ms (target ≤ +30 ms)`);
     }
   }
   for (const [name, [first, second]] of heap?.results ?? []) {
@@ -113,7 +113,7 @@ function report({ date, machine, options, minutes, skipped, cells, retries, cold
     const bare = cold.results.has('bare') ? median(cold.results.get('bare')) : NaN;
     for (const [name, times] of cold.results) {
       const ms = median(times);
-      out += row([VARIANTS[name].label, f0(ms), name === 'bare' ? '' : `${signed(ms - bare, f0)} ms`]);
+      out += row([VARIANTS[name].label, f1(ms), name === 'bare' ? '' : `${signed(ms - bare, f1)} ms`]);
     }
     for (const [name, why] of cold.skipped) out += `\n${VARIANTS[name].label}: not measured (${why}).\n`;
   }
