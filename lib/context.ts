@@ -1,9 +1,9 @@
 // The FC context of one request: common headers → typed object (FC 3.0 env vars as fallback), and the store that carries it.
-import { AsyncLocalStorage } from 'async_hooks';
 import type { IncomingHttpHeaders } from 'http';
 import type { Invocation } from './invocation';
 import { createLogger, type FcLogger } from './logging/logger';
 import { rememberCredentials } from './logging/redact';
+import { storage } from './storage';
 
 export interface FcCredentials {
   accessKeyId: string | undefined;
@@ -164,9 +164,6 @@ export function createContext(
 export function invocationOf(value: unknown): Invocation | undefined {
   return value instanceof Context ? Context.invocationOf(value) : undefined;
 }
-
-/** Carries the invocation through the request's whole async flow. */
-export const storage = new AsyncLocalStorage<Invocation>();
 
 /** The FC context of the request whose async flow this code runs in; undefined outside any request. */
 export function currentContext(): FcContext | undefined {

@@ -1,11 +1,11 @@
 // Uncaught errors: one raised inside a request is logged with its id, ends its invocation and tells FC 404.
 import type { ServerResponse } from 'http';
 import { inspect } from 'util';
-import { storage } from './context';
 import { describeError, errorText, respondFailure } from './control/respond';
 import type { Invocation } from './invocation';
 import { ERROR } from './logging/format';
 import { HTTP_INVOKE } from './routing';
+import { storage } from './storage';
 
 // How long a crashed process waits for its 404 to reach FC before it exits.
 const FLUSH_BEFORE_EXIT_MS = 1000;

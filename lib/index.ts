@@ -1,5 +1,5 @@
 // The public surface of express-fc-runtime: re-exports only.
-import './types';
+import './express-request';
 
 export { fcRuntime, type FcRuntimeMiddleware } from './middleware';
 export { serve, type ServeOptions, type Handler } from './serve';

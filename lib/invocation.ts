@@ -1,7 +1,8 @@
 // One invocation in flight: its context, its markers (each written exactly once) and its log lines.
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { FcContext } from './context';
-import { endMarker, formatLine, startMarker, type MarkerKind } from './logging/format';
+import { endMarker, formatLine, startMarker } from './logging/format';
+import type { MarkerKind } from './routing';
 import { batchWhile, holdPending, writeLater, writeNow, writeSettled } from './logging/stdout';
 import type { Tail } from './logging/tail';
 
@@ -69,7 +70,7 @@ export class Invocation {
    * before the End marker. All invocations ending in one turn share a write.
    */
   endSoon(): void {
-    // The response's 'close' and the connection's (queued.ts) may both end it.
+    // The response's 'close' and the connection's (pipelining.ts) may both end it.
     if (this.endScheduled) return;
     this.endScheduled = true;
     ending.push(this);

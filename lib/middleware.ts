@@ -1,7 +1,7 @@
 // fcRuntime(): options resolved once, then a small per-request function that routes, sets up the context and hands over.
 import { randomUUID } from 'crypto';
 import { IncomingMessage, type ServerResponse } from 'http';
-import { createContext, invocationOf, readEnv, storage, type EnvContext, type FcContext } from './context';
+import { createContext, invocationOf, readEnv, type EnvContext, type FcContext } from './context';
 import { Initializer } from './control/initialize';
 import { createInvoke } from './control/invoke';
 import { LifecycleHook } from './control/lifecycle';
@@ -9,14 +9,14 @@ import { controlError, respondError } from './control/respond';
 import { callAttributed, installCrashHandlers } from './crash';
 import { Invocation } from './invocation';
 import { captureConsole } from './logging/console';
-import type { MarkerKind } from './logging/format';
 import { guardStream } from './logging/redact';
 import { flushPending } from './logging/stdout';
 import { Tail } from './logging/tail';
 import { resolveOptions, type Options, type Settings } from './options';
-import { endWithConnection } from './queued';
-import { CONTROL_METHODS, controlPathOf, dropCredentialHeaders, HTTP_INVOKE, stripBasePath } from './routing';
+import { endWithConnection } from './pipelining';
+import { CONTROL_PATHS, controlPathOf, controlRoute, dropCredentialHeaders, HTTP_INVOKE, stripBasePath, type ControlRoute, type MarkerKind } from './routing';
 import { createStatusHook } from './status';
+import { storage } from './storage';
 import { MethodWrap } from './wrap';
 
 export type Next = (error?: unknown) => void;
@@ -29,12 +29,6 @@ export interface FcRuntimeMiddleware {
 
 /** Where serve() finds the runtime behind a mounted middleware. */
 export const kRuntime = Symbol('express-fc-runtime.runtime');
-
-const KINDS: Record<string, MarkerKind> = {
-  '/initialize': 'Initialize',
-  '/pre-freeze': 'PreFreeze',
-  '/pre-stop': 'PreStop',
-};
 
 /** One fcRuntime() call: its settings, its hooks, and the requests it has in flight. */
 export class Runtime {
@@ -51,8 +45,8 @@ export class Runtime {
     this.settings = resolveOptions(options);
     this.env = readEnv();
     this.initializer = new Initializer(this.settings.initialize);
-    this.preFreeze = new LifecycleHook(this.settings.preFreeze, false);
-    this.preStop = new LifecycleHook(this.settings.preStop, true);
+    this.preFreeze = new LifecycleHook(this.settings.preFreeze, false, this.settings.timeout);
+    this.preStop = new LifecycleHook(this.settings.preStop, true, this.settings.timeout);
     guardStream(process.stdout, flushPending);
     guardStream(process.stderr);
     if (this.settings.console) captureConsole();
@@ -76,7 +70,7 @@ export class Runtime {
 
   private createMiddleware(): FcRuntimeMiddleware {
     const { settings, env, initializer } = this;
-    const invoke = createInvoke(settings.invoke, settings.limit);
+    const invoke = createInvoke(settings.invoke, settings.limit, settings.timeout);
     const httpStatus = createStatusHook(settings.isFailure, false);
     // Control answers set x-fc-status themselves; only events re-dispatched into the app need the rule.
     const controlStatus = createStatusHook(settings.isFailure, settings.eventPath !== undefined);
@@ -114,7 +108,8 @@ export class Runtime {
       const controlPath = controlPathOf(req, headers);
       const header = headers['x-fc-request-id'];
       const requestId = typeof header === 'string' && header !== '' ? header : randomUUID();
-      const invocation = new Invocation(KINDS[controlPath] ?? 'Invoke', requestId, settings, res, done);
+      const route = controlRoute(controlPath);
+      const invocation = new Invocation(route?.kind ?? 'Invoke', requestId, settings, res, done);
       const context = createContext(headers, requestId, controlPath, env, invocation);
       invocation.context = context;
       req.fc = context;
@@ -134,22 +129,21 @@ export class Runtime {
         return toApp(req, res, invocation, next);
       }
       controlStatus(res, invocation);
-      const method = CONTROL_METHODS.get(controlPath);
-      if (method === undefined || req.method !== method) {
-        return enter(invocation, req, res, () => refuse(req, res, invocation, controlPath, method));
+      if (route === undefined || req.method !== route.method) {
+        return enter(invocation, req, res, () => refuse(req, res, invocation, controlPath, route));
       }
-      switch (controlPath) {
-        case '/invoke':
+      switch (route.kind) {
+        case 'Invoke':
           if (settings.eventPath === undefined) return whenReady(() => enter(invocation, req, res, () => invoke(req, res, invocation)));
           // Mounted inside Express, the router has already recorded originalUrl: the event's too.
           req.url = settings.eventPath;
           if ('originalUrl' in req) (req as { originalUrl: string }).originalUrl = settings.eventPath;
           return toApp(req, res, invocation, next);
-        case '/initialize':
+        case 'Initialize':
           return enter(invocation, req, res, () => initializer.handle(res, invocation));
-        case '/pre-freeze':
+        case 'PreFreeze':
           return enter(invocation, req, res, () => runtime.preFreeze.handle(res, invocation));
-        default:
+        case 'PreStop':
           return enter(invocation, req, res, () => runtime.preStop.handle(res, invocation));
       }
     };
@@ -192,13 +186,13 @@ function bindEmit(req: IncomingMessage, invocation: Invocation): void {
   boundEmit.apply(req);
 }
 
-function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocation, controlPath: string, method: string | undefined): void {
-  if (method === undefined) {
-    const known = [...CONTROL_METHODS.keys(), HTTP_INVOKE].join(', ');
+function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocation, controlPath: string, route: ControlRoute | undefined): void {
+  if (route === undefined) {
+    const known = [...Object.keys(CONTROL_PATHS), HTTP_INVOKE].join(', ');
     return respondError(res, invocation, controlError('UnknownControlPath', `Unknown x-fc-control-path "${controlPath}"; FC sends ${known}.`), 400);
   }
-  res.setHeader('allow', method);
-  respondError(res, invocation, controlError('MethodNotAllowed', `${controlPath} takes ${method}, not ${req.method}.`), 405);
+  res.setHeader('allow', route.method);
+  respondError(res, invocation, controlError('MethodNotAllowed', `${controlPath} takes ${route.method}, not ${req.method}.`), 405);
 }
 
 /**

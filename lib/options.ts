@@ -4,7 +4,7 @@ import type { EventEmitter } from 'events';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { inspect } from 'util';
 import type { FcContext } from './context';
-import { INFO, LEVELS, levelOf, type LogLevel } from './logging/format';
+import { envLevel, LEVELS, levelOf, type LogLevel } from './logging/format';
 
 /** FC's classic callback: `callback(error)` fails the invocation, `callback(null, result)` answers it. */
 export type Callback = (error?: unknown, result?: unknown) => void;
@@ -183,15 +183,4 @@ export function resolveOptions(options: Options | undefined, env: NodeJS.Process
     keepAliveOnCrash: o.keepAliveOnCrash ?? false,
     timeout: o.timeout,
   };
-}
-
-/** The level from env `FC_LOG_LEVEL`, else info; a value that is no level is a configuration error. */
-export function envLevel(env: NodeJS.ProcessEnv = process.env): number {
-  const name = env.FC_LOG_LEVEL;
-  if (name === undefined || name === '') return INFO;
-  const level = levelOf(name);
-  if (level === undefined) {
-    throw new TypeError(`FC_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${name}".`);
-  }
-  return level;
 }

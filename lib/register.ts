@@ -2,12 +2,7 @@
 // this preload is an entry point: a problem with the options ends here in one line and exit 1.
 import { loadOptions } from './config';
 import { takeOver } from './takeover';
-import { firstLine } from './user-error';
-
-function fail(error: unknown): never {
-  process.stderr.write(`fc-runtime: ${firstLine(error)}\n`);
-  process.exit(1);
-}
+import { exitWithError as fail } from './user-error';
 
 try {
   takeOver(loadOptions(process.argv[1], process.env)).listening.catch(fail);

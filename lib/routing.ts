@@ -3,13 +3,30 @@ import { IncomingMessage, type IncomingHttpHeaders } from 'http';
 
 export const HTTP_INVOKE = '/http-invoke';
 
-/** The control paths and the one method FC sends each with. */
-export const CONTROL_METHODS: ReadonlyMap<string, string> = new Map([
-  ['/invoke', 'POST'],
-  ['/initialize', 'POST'],
-  ['/pre-freeze', 'GET'],
-  ['/pre-stop', 'GET'],
-]);
+/**
+ * FC's control requests, the one closed set every part of the package reads: each path with the one
+ * method FC sends it with and the kind its log markers name. Adding a control path is one row here
+ * and one handler in middleware.ts.
+ */
+export const CONTROL_PATHS = {
+  '/invoke': { method: 'POST', kind: 'Invoke' },
+  '/initialize': { method: 'POST', kind: 'Initialize' },
+  '/pre-freeze': { method: 'GET', kind: 'PreFreeze' },
+  '/pre-stop': { method: 'GET', kind: 'PreStop' },
+} as const;
+
+export type ControlPath = keyof typeof CONTROL_PATHS;
+export type ControlRoute = (typeof CONTROL_PATHS)[ControlPath];
+/** What FC's classic runtimes call the kinds of invocation in their markers. */
+export type MarkerKind = ControlRoute['kind'];
+
+// A Map, not the object: a header such as `constructor` must never find Object.prototype's.
+const ROUTES: ReadonlyMap<string, ControlRoute> = new Map(Object.entries(CONTROL_PATHS));
+
+/** The route of a control path FC sends; undefined for anything else, inherited names included. */
+export function controlRoute(path: string): ControlRoute | undefined {
+  return ROUTES.get(path);
+}
 
 /**
  * The request's control path: the x-fc-control-path header as sent (an unknown one included), or,
@@ -21,7 +38,7 @@ export function controlPathOf(req: IncomingMessage, headers: IncomingHttpHeaders
   const header = headers['x-fc-control-path'];
   if (typeof header === 'string') return header;
   const url = req.url ?? '';
-  if (headers['x-fc-request-id'] !== undefined && CONTROL_METHODS.get(url) === req.method) return url;
+  if (headers['x-fc-request-id'] !== undefined && ROUTES.get(url)?.method === req.method) return url;
   return HTTP_INVOKE;
 }
 

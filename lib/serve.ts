@@ -1,12 +1,12 @@
 // serve(): the HTTP server FC talks to — 0.0.0.0 on FC's port, every timeout lifted, SIGTERM drained.
 import createDebug from 'debug';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
-import { storage } from './context';
 import { errorText } from './control/respond';
 import { ERROR, initedLine } from './logging/format';
 import { logger } from './logging/logger';
 import { Runtime, runtimeOf } from './middleware';
 import { OPTION_CHECKS, rejectMisuse, validateOptions, type Check, type Options } from './options';
+import { storage } from './storage';
 
 export interface ServeOptions extends Options {
   /** Port to listen on. Defaults to env `FC_CUSTOM_LISTEN_PORT`, else `FC_SERVER_PORT`, else 9000. */

@@ -4,12 +4,7 @@ import { basename } from 'path';
 import { loadOptions } from './config';
 import { nothingToServe, serveExported } from './exported';
 import { takeOver } from './takeover';
-import { firstLine } from './user-error';
-
-function fail(error: unknown): never {
-  process.stderr.write(`fc-runtime: ${firstLine(error)}\n`);
-  process.exit(1);
-}
+import { exitWithError as fail } from './user-error';
 
 try {
   const takeover = takeOver(loadOptions(process.argv[1], process.env));

@@ -1,8 +1,9 @@
 // x-fc-status, and the Tail's x-fc-log-result, set at the moment the headers are written.
 import { ServerResponse, type IncomingMessage } from 'http';
 import onHeaders from 'on-headers';
-import { invocationOf, storage, type FcContext } from './context';
+import { invocationOf, type FcContext } from './context';
 import type { Invocation } from './invocation';
+import { storage } from './storage';
 import { MethodWrap } from './wrap';
 
 export type IsFailure = (req: IncomingMessage, res: ServerResponse) => boolean;

@@ -8,3 +8,12 @@ export function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n', 1)[0];
 }
+
+/**
+ * How the preload entry points (register, start) end on a problem the user can fix: one line, exit 1.
+ * They are entry points like the CLI's main, the only other place that ends the process.
+ */
+export function exitWithError(error: unknown): never {
+  process.stderr.write(`fc-runtime: ${firstLine(error)}\n`);
+  process.exit(1);
+}

@@ -5,7 +5,7 @@ import bytes from 'bytes';
 import getRawBody from 'raw-body';
 import type { Invocation } from '../invocation';
 import { WARN } from '../logging/format';
-import type { InvokeHandler, Settings } from '../options';
+import type { InvokeHandler } from '../options';
 import { callHandler, withTimeout } from './call';
 import { controlError, respond, respondError } from './respond';
 
@@ -48,12 +48,8 @@ function readEvent(req: IncomingMessage, res: ServerResponse, invocation: Invoca
   });
 }
 
-/** Option `timeout`: an invocation carries its runtime's settings (typed there as only what logging needs). */
-export function timeoutOf(invocation: Invocation): number | undefined {
-  return (invocation.settings as Partial<Settings>).timeout;
-}
-
-export function createInvoke(handler: InvokeHandler | undefined, limit: number) {
+/** The /invoke handler; `timeout` (ms, option `timeout`) bounds the event handler when given. */
+export function createInvoke(handler: InvokeHandler | undefined, limit: number, timeout: number | undefined) {
   if (handler === undefined) {
     return function noInvokeHandler(_req: IncomingMessage, res: ServerResponse, invocation: Invocation): void {
       const failure = controlError(
@@ -70,7 +66,7 @@ export function createInvoke(handler: InvokeHandler | undefined, limit: number) 
     const late = (what: string) => invocation.log(WARN, `The invocation was already answered; ${what} came later and was ignored.`);
     try {
       const run = callHandler(handler, [event, invocation.context], late);
-      const result = await withTimeout(run, timeoutOf(invocation), 'The event handler', late);
+      const result = await withTimeout(run, timeout, 'The event handler', late);
       const { body, type } = encodeResult(result);
       respond(res, 200, body, type);
     } catch (error) {

@@ -5,7 +5,6 @@ import type { Invocation } from '../invocation';
 import { WARN } from '../logging/format';
 import type { HookHandler } from '../options';
 import { callHandler, withTimeout } from './call';
-import { timeoutOf } from './invoke';
 import { respond, respondError } from './respond';
 
 const debug = createDebug('express-fc-runtime:lifecycle');
@@ -20,6 +19,8 @@ export class LifecycleHook {
   constructor(
     private readonly fn: HookHandler | undefined,
     private readonly once: boolean,
+    /** Option `timeout`, in ms: how long a run may take before the hook answers a failure. */
+    private readonly timeout: number | undefined,
   ) {}
 
   /** False when there is nothing left to run: no hook, or a once-hook that already ran. */
@@ -38,7 +39,7 @@ export class LifecycleHook {
       if (this.once) this.run = run;
     }
     const name = invocation.kind === 'PreStop' ? 'preStop' : 'preFreeze';
-    return withTimeout(run, timeoutOf(invocation), `The ${name} hook`, late);
+    return withTimeout(run, this.timeout, `The ${name} hook`, late);
   }
 
   async handle(res: ServerResponse, invocation: Invocation): Promise<void> {

@@ -1,6 +1,6 @@
 // Console capture: inside a request, the app's console.* lines come out as FC log lines with its request id.
 import { format } from 'util';
-import { storage } from '../context';
+import { storage } from '../storage';
 import { DEBUG, ERROR, INFO, WARN } from './format';
 
 const METHODS = [

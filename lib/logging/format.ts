@@ -1,4 +1,5 @@
 // The FC log line: `${utc time} ${requestId} [${LEVEL}] ${message}`, and the marker lines around invocations.
+import type { MarkerKind } from '../routing';
 
 export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LEVELS)[number];
@@ -11,8 +12,6 @@ export const ERROR = 3;
 
 const TAGS = [' [DEBUG] ', ' [INFO] ', ' [WARN] ', ' [ERROR] '];
 
-/** What FC's classic runtimes call the four kinds of invocation in their markers. */
-export type MarkerKind = 'Invoke' | 'Initialize' | 'PreFreeze' | 'PreStop';
 
 // toISOString() is the costliest part of a line: it runs once a second, and the milliseconds are
 // appended to the second's prefix; lines within one millisecond share the whole stamp.
@@ -51,8 +50,40 @@ export function initedLine(runtime: string): string {
   return 'FunctionCompute ' + runtime + ' runtime inited.\n';
 }
 
+/** The cold-start line as a reader of the log finds it; group 1 is the runtime's name. */
+export const INITED_LINE = /^FunctionCompute (.+) runtime inited\.$/;
+
+/** A marker line as a reader of the log finds it, one line without its newline. */
+export interface Marker {
+  kind: string;
+  edge: 'Start' | 'End';
+  requestId: string;
+  /** The `, Error: …` an End marker carries after a crash. */
+  error: string | undefined;
+}
+
+const MARKER_LINE = /^FC (\w+) (Start|End) RequestId: (.*?)(?:, Error: (.*))?$/;
+
+/** Reads a marker line (startMarker() or endMarker() without the newline); undefined for any other line. */
+export function parseMarker(line: string): Marker | undefined {
+  const match = MARKER_LINE.exec(line);
+  if (match === null) return undefined;
+  return { kind: match[1], edge: match[2] as Marker['edge'], requestId: match[3], error: match[4] };
+}
+
 /** Parses a level name in any case; undefined when it is not one. */
 export function levelOf(name: string): number | undefined {
   const index = (LEVELS as readonly string[]).indexOf(name.toLowerCase());
   return index === -1 ? undefined : index;
+}
+
+/** The level from env `FC_LOG_LEVEL`, else info; a value that is no level is a configuration error. */
+export function envLevel(env: NodeJS.ProcessEnv = process.env): number {
+  const name = env.FC_LOG_LEVEL;
+  if (name === undefined || name === '') return INFO;
+  const level = levelOf(name);
+  if (level === undefined) {
+    throw new TypeError(`FC_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${name}".`);
+  }
+  return level;
 }

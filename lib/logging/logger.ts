@@ -1,9 +1,8 @@
 // The logger: `context.logger` for one invocation, and the exported `logger` that finds the current one.
 import { format } from 'util';
 import type { Invocation } from '../invocation';
-import { DEBUG, ERROR, formatLine, INFO, WARN } from './format';
-import { envLevel } from '../options';
-import { storage } from '../context';
+import { storage } from '../storage';
+import { DEBUG, envLevel, ERROR, formatLine, INFO, WARN } from './format';
 
 export interface FcLogger {
   debug(...args: unknown[]): void;
