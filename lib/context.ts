@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'http';
 import type { Invocation } from './invocation';
 import { createLogger, type FcLogger } from './logging/logger';
-import { rememberCredentials } from './logging/redact';
+import { pinCredentials, rememberCredentials } from './logging/redact';
 import { storage } from './storage';
 
 export interface FcCredentials {
@@ -83,7 +83,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvContext {
     accessKeySecret: text(env.ALIBABA_CLOUD_ACCESS_KEY_SECRET),
     securityToken: text(env.ALIBABA_CLOUD_SECURITY_TOKEN),
   };
-  rememberCredentials(credentials.accessKeySecret, credentials.securityToken);
+  pinCredentials(credentials.accessKeySecret, credentials.securityToken);
   return {
     functionName: text(env.FC_FUNCTION_NAME),
     handler: text(env.FC_FUNCTION_HANDLER),
