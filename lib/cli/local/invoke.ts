@@ -3,10 +3,10 @@ import { randomUUID } from 'crypto';
 import { readFile, stat } from 'fs/promises';
 import { UserError } from '../../user-error';
 import type { Io, LocalInvokeCommand } from '../args';
-import { Instance, type ControlAnswer } from './instance';
-import { MAX_BODY_BYTES, sizeText } from './limits';
-import { afterEndMarker, failed, summaryLine } from './report';
-import { signalExitCode, stopSignals } from './signals';
+import { Instance, type ControlAnswer } from '../fc/instance';
+import { MAX_BODY_BYTES, sizeText } from '../fc/limits';
+import { afterEndMarker, failed, summaryLine } from './summary';
+import { signalExitCode, stopSignals } from '../fc/signals';
 
 function tooLarge(bytes: number): UserError {
   return new UserError(`the event is ${sizeText(bytes)}, over FC's 32 MB limit for a synchronous invocation.`);

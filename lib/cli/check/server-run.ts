@@ -4,16 +4,16 @@ import { Agent, request, type IncomingMessage } from 'http';
 import type { Socket } from 'net';
 import { UserError } from '../../user-error';
 import type { Io } from '../args';
-import { Instance, type ControlAnswer } from '../local/instance';
-import { listeningAddresses } from '../local/listening';
-import { failed, fcStatus } from '../local/report';
-import { stopSignals } from '../local/signals';
+import { Instance, type ControlAnswer } from '../fc/instance';
+import { listeningAddresses } from '../fc/listening';
+import { failed, fcStatus } from '../local/summary';
+import { stopSignals } from '../fc/signals';
 import { connectionVerdict } from './connection';
 import { forbiddenHeadersVerdict, headerSizeVerdict, type Answer } from './headers';
 import { Inside } from './inside';
 import type { Report } from './report';
 import { RuntimeLog } from './runtime-log';
-import { fail, pass, print, type Verdict } from './verdict';
+import { fail, pass, print, type Verdict } from '../fc/verdict';
 
 /** How long one request may take before the check gives up on it. */
 const REQUEST_MS = 30_000;

@@ -1,13 +1,13 @@
 // fc-runtime pack: the code ZIP FC takes — bootstrap executable, VCS and dev-only files out, production node_modules in.
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync } from 'fs';
 import { basename, dirname, join, relative, resolve } from 'path';
-import { UserError } from '../user-error';
-import type { Io, PackCommand } from './args';
-import { sizeText } from './local/limits';
-import { dependencies } from './pack/dependencies';
-import { Selector, zipPaths, type Selection } from './pack/files';
-import { Progress } from './pack/progress';
-import { writeZip } from './pack/zip';
+import { UserError } from '../../user-error';
+import type { Io, PackCommand } from '../args';
+import { sizeText } from '../fc/limits';
+import { dependencies } from './dependencies';
+import { Selector, zipPaths, type Selection } from './files';
+import { Progress } from './progress';
+import { writeZip } from './zip';
 
 const EXECUTABLE = 0o100755;
 /** At most this many names in each summary list. */

@@ -4,8 +4,8 @@ import { resolve } from 'path';
 import { UserError } from '../../user-error';
 import type { Io, LocalStartCommand } from '../args';
 import { LocalFunction, type FrontOutput } from './function';
-import { forward } from './proxy';
-import { stopSignals } from './signals';
+import { forward } from './http-trigger';
+import { stopSignals } from '../fc/signals';
 
 const HOST = '127.0.0.1';
 

@@ -1,6 +1,6 @@
 // The lines the local FC prints about each call: what FC's console shows for an invocation.
 import type { IncomingHttpHeaders } from 'http';
-import type { Instance } from './instance';
+import type { Instance } from '../fc/instance';
 
 /** How long the runtime's End marker for a call may trail its answer before the call's line is printed anyway. */
 const MARKER_WAIT_MS = 300;

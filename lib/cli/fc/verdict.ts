@@ -1,5 +1,5 @@
 // What one check concluded, before it is printed: pure functions of what was observed produce these.
-import type { Report } from './report';
+import type { Report } from '../check/report';
 
 export type Verdict = { ok: true; what: string } | { ok: false; what: string; fix: string };
 

@@ -1,7 +1,7 @@
 // The checks on the bootstrap file itself: what FC refuses before any server starts.
 import { readFileSync, statSync } from 'fs';
 import { join } from 'path';
-import type { Report } from './report';
+import type { Report } from '../check/report';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const INIT = 'run `fc-runtime init --force`';

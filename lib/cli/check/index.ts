@@ -1,12 +1,12 @@
 // fc-runtime check: the doctor. What FC would reject, one ✔/✖ line per check with the fix; exit 1 on any ✖.
 import { statSync } from 'fs';
 import { resolve } from 'path';
-import { UserError } from '../user-error';
-import type { CheckCommand, Io } from './args';
-import { checkBootstrap } from './check/bootstrap';
-import { Report } from './check/report';
-import { checkServer } from './check/server';
-import { signalExitCode } from './local/signals';
+import { UserError } from '../../user-error';
+import type { CheckCommand, Io } from '../args';
+import { checkBootstrap } from '../fc/bootstrap';
+import { Report } from './report';
+import { checkServer } from './server-run';
+import { signalExitCode } from '../fc/signals';
 
 export async function check(command: CheckCommand, io: Io): Promise<number> {
   const dir = resolve(command.dir);

@@ -8,7 +8,7 @@ import { connect, createServer } from 'net';
 import { basename, join, resolve } from 'path';
 import { UserError } from '../../user-error';
 import { listeningAddresses, reachable } from './listening';
-import { LogStream } from './log';
+import { LogStream } from './log-stream';
 
 const debug = createDebug('express-fc-runtime:local');
 
