@@ -57,7 +57,7 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
     await Promise.race([initialized, signals.received]);
     if (!signals.signal.aborted) output.say(
       `fc-runtime local: http://${HOST}:${command.port}/ → ${resolve(command.dir)}/bootstrap ` +
-        `(pid ${instance.pid}, listening after ${instance.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
+        `(pid ${instance.runtime.pid}, listening after ${instance.runtime.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
     );
 
     const signal = await signals.received;

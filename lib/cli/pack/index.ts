@@ -3,7 +3,8 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, un
 import { basename, dirname, join, relative, resolve } from 'path';
 import { UserError } from '../../user-error';
 import type { Io, PackCommand } from '../args';
-import { sizeText } from '../fc/limits';
+import { codeFolder } from '../fc/code-folder';
+import { sizeText } from '../size-text';
 import { dependencies } from './dependencies';
 import { Selector, zipPaths, type Selection } from './files';
 import { Progress } from './progress';
@@ -19,19 +20,6 @@ function list(names: readonly string[]): string {
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
-/** The code folder, which must be one. */
-function codeFolder(given: string): string {
-  const dir = resolve(given);
-  let stats;
-  try {
-    stats = statSync(dir);
-  } catch {
-    throw new UserError(`no code folder ${given}`);
-  }
-  if (!stats.isDirectory()) throw new UserError(`${given} is not a folder; give the code folder that holds bootstrap.`);
-  return dir;
 }
 
 /** Makes sure the ZIP can be written before any work: the temporary file it is written to first is created now. */
