@@ -1,8 +1,8 @@
 // Response headers FC refuses: more than 8 KB of them, or names it reserves for itself.
 import type { IncomingHttpHeaders } from 'http';
 import { headerBytes, MAX_RESPONSE_HEADER_BYTES, responseHeaderFate } from '../fc/limits';
-import { sizeText } from '../size-text';
 import { fail, pass, type Verdict } from '../fc/verdict';
+import { sizeText } from '../size-text';
 
 /** One answer the runtime gave during the check. */
 export interface Answer {

@@ -1,7 +1,7 @@
 // The function behind the local HTTP trigger: one instance at a time, initialized once, and a new one after a crash, as FC does.
 import { randomUUID } from 'crypto';
-import { Instance, type InstanceOptions } from '../fc/instance';
 import { failed } from '../fc/answer';
+import { Instance, type InstanceOptions } from '../fc/instance';
 import { afterEndMarker, summaryLine } from './summary';
 
 /** What the front prints: the runtime's own log is in `options.output`; these are the front's lines. */

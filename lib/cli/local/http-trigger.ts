@@ -2,10 +2,10 @@
 import { randomUUID } from 'crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'http';
 import { pipeline } from 'stream';
-import { LocalFunction, NotReady, type FrontOutput } from './function';
 import type { Instance } from '../fc/instance';
 import { headerBytes, MAX_BODY_BYTES, MAX_RESPONSE_HEADER_BYTES, passesRequestHeader, responseHeaderFate } from '../fc/limits';
 import { sizeText } from '../size-text';
+import { LocalFunction, NotReady, type FrontOutput } from './function';
 import { afterEndMarker, summaryLine } from './summary';
 
 const tooLargeMessage = (size: string) => `the request body is ${size}, over FC's 32 MB limit for a synchronous invocation.`;

@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import { resolve } from 'path';
 import { UserError } from '../../user-error';
 import type { Io, LocalStartCommand } from '../args';
+import { stopSignals } from '../fc/signals';
 import { LocalFunction, type FrontOutput } from './function';
 import { forward } from './http-trigger';
-import { stopSignals } from '../fc/signals';
 
 const HOST = '127.0.0.1';
 
