@@ -3,7 +3,7 @@ import createDebug from 'debug';
 import { rememberCredentials } from '../../logging/redact';
 import type { ControlAnswer } from './answer';
 import { FcClient } from './client';
-import { environment, newIdentity, type Identity } from './identity';
+import { environment, newIdentity } from './identity';
 import { freePort } from './listening';
 import { startableFolder } from './preflight';
 import { RuntimeProcess } from './process';
@@ -28,8 +28,9 @@ export interface InstanceOptions {
 
 export class Instance {
   private constructor(
-    readonly identity: Identity,
+    /** The process that plays the function. */
     readonly runtime: RuntimeProcess,
+    /** How FC calls it, as this function (its names and credentials on every request). */
     readonly client: FcClient,
   ) {}
 
@@ -44,7 +45,7 @@ export class Instance {
     rememberCredentials(identity.credentials.accessKeySecret, identity.credentials.securityToken);
     const port = await freePort();
     const runtime = await RuntimeProcess.start({ dir, env: environment(identity, port, env), port, startTimeout, output, signal });
-    return new Instance(identity, runtime, new FcClient(port, identity));
+    return new Instance(runtime, new FcClient(port, identity));
   }
 
   /** FC's `/pre-stop`, answered within 10 s or given up. */
