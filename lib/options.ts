@@ -89,7 +89,7 @@ export const DEFAULT_LIMIT = 32 * 1024 * 1024;
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 // FC rejects a custom runtime that calls itself by an official runtime's name.
-const OFFICIAL_RUNTIME = /^(nodejs|python|java|php|go|dotnetcore|custom)/i;
+export const OFFICIAL_RUNTIME = /^(nodejs|python|java|php|go|dotnetcore|custom)/i;
 
 export type Check = (value: unknown) => string | undefined;
 const isFunction: Check = (v) => (typeof v === 'function' ? undefined : 'a function');

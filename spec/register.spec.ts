@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { listeningAddresses } from '../lib/cli/local/listening';
+import { listeningAddresses } from '../lib/cli/fc/listening';
 import { fcHeaders, freePorts } from './helpers/apps';
 import { logOf, run, type Child } from './helpers/child';
 import { expectOneInvocation } from './helpers/markers';
