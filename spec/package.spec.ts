@@ -48,7 +48,7 @@ describe('the published package', function () {
   it('ships only the compiled library', async () => {
     const { stdout } = await exec(npm, ['pack', '--dry-run', '--json'], { cwd: root });
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
-    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/types.d.ts', 'package.json', 'README.md', 'CHANGELOG.md']);
+    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/express-request.d.ts', 'package.json', 'README.md', 'CHANGELOG.md']);
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f))).to.deep.equal([]);
   });
 
