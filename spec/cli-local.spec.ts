@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import { spawn } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'fs';
-import { request, type IncomingHttpHeaders } from 'http';
 import { createServer } from 'net';
 import { join } from 'path';
 import { freePorts } from './helpers/apps';
 import { watch, type Child } from './helpers/child';
+import { call, type Answer, type Call } from './helpers/http';
 import { escapeRegExp } from './helpers/output';
 import { bootstrap, CLI, cli, makeSite, removeSites, type SiteFile } from './helpers/sites';
 
@@ -137,30 +137,9 @@ async function expectOneLine(child: Child, command: string, pattern: RegExp, std
   return last;
 }
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  rawHeaders: string[];
-  body: Buffer;
-}
-
-/** One request to the local trigger; `body` is written as given (several chunks: a chunked upload). */
-function send(port: number, method: string, path: string, options: { headers?: Record<string, string | string[]>; body?: Buffer[] } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error(`${method} ${path}: no answer within 15 s`)));
-    req.on('error', reject);
-    const write = async () => {
-      for (const chunk of options.body ?? []) if (!req.write(chunk)) await new Promise((ok) => req.once('drain', ok));
-      req.end();
-    };
-    write().catch(reject);
-  });
+/** One request to the local trigger; a `body` of several chunks is a chunked upload unless a content-length is given. */
+function send(port: number, method: string, path: string, options: Pick<Call, 'headers' | 'body'> = {}): Promise<Answer> {
+  return call(port, { method, path, ...options, timeoutMs: 15_000 });
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');

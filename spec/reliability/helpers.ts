@@ -1,7 +1,6 @@
-// Helpers of the reliability suite: raw HTTP clients, bounded concurrency, and marker counting over whole logs.
+// Helpers of the reliability suite: raw TCP connections, bounded concurrency, and marker counting over whole logs.
 import { expect } from 'chai';
-import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'http';
-import { connect, type AddressInfo, type Socket } from 'net';
+import { connect, type Socket } from 'net';
 import { escapeRegExp } from '../helpers/output';
 
 export function deferred<T = void>() {
@@ -12,46 +11,6 @@ export function deferred<T = void>() {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-export function portOf(server: Server): number {
-  return (server.address() as AddressInfo).port;
-}
-
-export interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  text: string;
-}
-
-export interface Call {
-  method?: string;
-  path: string;
-  headers?: OutgoingHttpHeaders;
-  body?: string | Buffer;
-  /** The agent whose connections carry the request; a fresh connection without one. */
-  agent?: Agent | false;
-  /** Gives up after this long; without it, the test's own timeout bounds the wait. */
-  timeoutMs?: number;
-}
-
-/** One request with Node's own client: fast enough for thousands, and the connection is in our hands. */
-export function call(port: number, { method = 'GET', path, headers = {}, body, agent = false, timeoutMs }: Call): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        resolve({ status: res.statusCode!, headers: res.headers, body: bytes, text: bytes.toString('utf8') });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** Runs `task(0..count-1)` with at most `concurrency` in flight; rejects with the first failure. */
