@@ -20,7 +20,7 @@ export type HookHandler = (context: FcContext, callback: Callback) => unknown;
 
 /** The part of a cls-hooked namespace that fcRuntime uses. */
 export interface ClsNamespace {
-  run(fn: (...args: any[]) => void): void;
+  run(fn: (...args: unknown[]) => void): void;
   set<T>(key: string, value: T): T;
   bindEmitter(emitter: EventEmitter): void;
 }
@@ -133,7 +133,7 @@ function parseLimit(value: unknown): number | undefined {
  * Checks every given key against the table above. `caller` names the function in the message
  * ("fcRuntime()", "serve()").
  */
-export function validateOptions(options: Record<string, unknown>, caller: string, known: Record<string, Check> = OPTION_CHECKS): void {
+export function validateOptions(options: Record<string, unknown>, caller: string, known: Partial<Record<string, Check>> = OPTION_CHECKS): void {
   for (const [key, value] of Object.entries(options)) {
     const check = known[key];
     if (check === undefined) {

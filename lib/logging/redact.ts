@@ -54,6 +54,7 @@ function redactChunk(chunk: unknown): unknown {
 }
 
 const guarded = new WeakSet<NodeJS.WritableStream>();
+type Write = (this: NodeJS.WritableStream, ...args: unknown[]) => boolean;
 
 /**
  * Wraps the stream's write so that whatever the app prints — console, process.stdout.write, a
@@ -63,9 +64,9 @@ const guarded = new WeakSet<NodeJS.WritableStream>();
 export function guardStream(stream: NodeJS.WritableStream, before?: () => void): void {
   if (guarded.has(stream)) return;
   guarded.add(stream);
-  const write = stream.write as (...args: unknown[]) => boolean;
+  const write = (stream as { write: Write }).write;
   stream.write = function redactingWrite(this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]) {
     if (before !== undefined) before();
     return write.call(this, secrets.length === 0 ? chunk : redactChunk(chunk), ...rest);
-  } as NodeJS.WritableStream['write'];
+  };
 }
