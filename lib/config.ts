@@ -1,6 +1,7 @@
-// Options for register and `fc-runtime start`: fc-runtime.config.js beside the entry, then FC_RUNTIME_* env vars over it.
+// Options for register and `fc-runtime start`: fc-runtime.config.js beside the entry, then EXPRESS_FC_* env vars over it.
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
+import { envSetting } from './env-settings';
 import { SERVE_CHECKS, type ServeOptions } from './serve';
 import { validateOptions } from './options';
 import { firstLine, UserError } from './user-error';
@@ -13,18 +14,19 @@ const asNumber: Parse = (text) => (/^\d+$/.test(text) ? Number(text) : text);
 const asText: Parse = (text) => text;
 
 /**
- * Each option an env var may set. FC_LOG_LEVEL and FC_CUSTOM_LISTEN_PORT are read by fcRuntime()
- * and serve() themselves; functions (invoke, hooks) only come from the config file.
+ * Each option an env var may set, as `EXPRESS_FC_` + its name in upper snake case. logLevel and
+ * the port are read by fcRuntime() and serve() themselves; functions (invoke, hooks) only come
+ * from the config file.
  */
-export const ENV_OPTIONS: readonly { env: string; option: keyof ServeOptions; parse: Parse }[] = [
-  { env: 'FC_RUNTIME_NAME', option: 'runtime', parse: asText },
-  { env: 'FC_RUNTIME_EVENT_PATH', option: 'eventPath', parse: asText },
-  { env: 'FC_RUNTIME_LIMIT', option: 'limit', parse: asText },
-  { env: 'FC_RUNTIME_CONSOLE', option: 'console', parse: asBoolean },
-  { env: 'FC_RUNTIME_KEEP_CREDENTIAL_HEADERS', option: 'keepCredentialHeaders', parse: asBoolean },
-  { env: 'FC_RUNTIME_BASE_PATH', option: 'basePath', parse: asBoolean },
-  { env: 'FC_RUNTIME_KEEP_ALIVE_ON_CRASH', option: 'keepAliveOnCrash', parse: asBoolean },
-  { env: 'FC_RUNTIME_DRAIN_TIMEOUT', option: 'drainTimeout', parse: asNumber },
+const ENV_OPTIONS: readonly { option: keyof ServeOptions; parse: Parse }[] = [
+  { option: 'runtime', parse: asText },
+  { option: 'eventPath', parse: asText },
+  { option: 'limit', parse: asText },
+  { option: 'console', parse: asBoolean },
+  { option: 'keepCredentialHeaders', parse: asBoolean },
+  { option: 'basePath', parse: asBoolean },
+  { option: 'keepAliveOnCrash', parse: asBoolean },
+  { option: 'drainTimeout', parse: asNumber },
 ];
 
 /** The config file's options, if `dir` has one; any failure to load it is one UserError line. */
@@ -53,9 +55,10 @@ function readConfigFile(dir: string): Record<string, unknown> {
 /** The options for the app at `entry`: its directory's config file, with the env vars over it. */
 export function loadOptions(entry: string | undefined, env: NodeJS.ProcessEnv): ServeOptions {
   const options = readConfigFile(entry === undefined ? process.cwd() : dirname(entry));
-  for (const { env: name, option, parse } of ENV_OPTIONS) {
-    const text = env[name];
-    if (text === undefined || text === '') continue;
+  for (const { option, parse } of ENV_OPTIONS) {
+    const setting = envSetting(env, option);
+    if (setting === undefined) continue;
+    const { name, text } = setting;
     const value = parse(text);
     const problem = SERVE_CHECKS[option](value);
     if (problem !== undefined) throw new UserError(`${name} must be ${problem}, got "${text}".`);

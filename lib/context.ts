@@ -16,6 +16,8 @@ export interface FcFunctionInfo {
   handler: string | undefined;
   /** Memory size in MB. */
   memory: number | undefined;
+  /** The function's timeout in seconds (`x-fc-function-timeout`). */
+  timeout: number | undefined;
   initializer: string | undefined;
   /** Initializer timeout in seconds. */
   initializationTimeout: number | undefined;
@@ -31,6 +33,14 @@ export interface FcServiceInfo {
   versionId: string | undefined;
 }
 
+/** FC's tracing details, as FC's Node.js runtime gives them in `context.tracing`. */
+export interface FcTracing {
+  openTracingSpanContext: string | undefined;
+  /** As FC sends it (`x-fc-tracing-opentracing-span-baggages`), unparsed. */
+  openTracingSpanBaggages: string | undefined;
+  jaegerEndpoint: string | undefined;
+}
+
 /** The context of FC's classic Node.js runtime, so that old handlers port unchanged. */
 export interface FcContext {
   requestId: string;
@@ -42,8 +52,16 @@ export interface FcContext {
   region: string | undefined;
   accountId: string | undefined;
   instanceId: string | undefined;
-  /** The `x-fc-base-path` prefix the request came with, for building links. */
+  /**
+   * `x-fc-base-path` as FC sent it: FC 2.0's proxy prefix (removed from the URL; for building
+   * links), or what FC 3.0 sends there (the whole path, behind an API gateway; the URL is left alone).
+   */
   basePath: string | undefined;
+  /** How many times FC has retried this invocation (`x-fc-retry-count`). */
+  retryCount: number | undefined;
+  /** The client's address as FC saw it (`x-fc-client-ip`). */
+  clientIp: string | undefined;
+  tracing: FcTracing;
   logger: FcLogger;
 }
 
@@ -55,40 +73,52 @@ export interface EnvContext {
   region: string | undefined;
   accountId: string | undefined;
   instanceId: string | undefined;
+  versionId: string | undefined;
   credentials: FcCredentials;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvContext {
   const credentials = {
-    accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
-    accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-    securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN,
+    accessKeyId: text(env.ALIBABA_CLOUD_ACCESS_KEY_ID),
+    accessKeySecret: text(env.ALIBABA_CLOUD_ACCESS_KEY_SECRET),
+    securityToken: text(env.ALIBABA_CLOUD_SECURITY_TOKEN),
   };
   rememberCredentials(credentials.accessKeySecret, credentials.securityToken);
   return {
-    functionName: env.FC_FUNCTION_NAME,
-    handler: env.FC_FUNCTION_HANDLER,
-    memory: toNumber(env.FC_FUNCTION_MEMORY_SIZE),
-    region: env.FC_REGION,
-    accountId: env.FC_ACCOUNT_ID,
-    instanceId: env.FC_INSTANCE_ID,
+    functionName: text(env.FC_FUNCTION_NAME),
+    handler: text(env.FC_FUNCTION_HANDLER),
+    memory: toInteger(env.FC_FUNCTION_MEMORY_SIZE),
+    region: text(env.FC_REGION),
+    accountId: text(env.FC_ACCOUNT_ID),
+    instanceId: text(env.FC_INSTANCE_ID),
+    // debian10 calls it FC_VER_ID.
+    versionId: text(env.FC_FUNCTION_VERSION) ?? text(env.FC_VER_ID),
     credentials,
   };
 }
 
 /**
- * A header's value, or undefined; only set-cookie is ever an array, and FC sends none. Callers read
- * the header themselves, `text(headers['x-fc-…'])`: a load by a name known where it is written is
- * many times cheaper than one by a name passed in.
+ * A header's (or env var's) value, or undefined. Empty counts as missing: FC 3.0 sends many of its
+ * headers present but empty (the credentials, when the function has no role). Only set-cookie is
+ * ever an array, and FC sends none. Callers read the header themselves, `text(headers['x-fc-…'])`:
+ * a load by a name known where it is written is many times cheaper than one by a name passed in.
  */
 function text(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function toNumber(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const number = Number(value);
-  return Number.isFinite(number) ? number : undefined;
+// Plain decimal notation only: Number() would also take `0x10`, `1e3`, ` 128 ` and `-1`.
+const INTEGER = /^\d{1,15}$/;
+const SECONDS = /^\d{1,15}(\.\d{1,9})?$/;
+
+/** A count or a size: decimal digits, else undefined. */
+function toInteger(value: string | undefined): number | undefined {
+  return value !== undefined && INTEGER.test(value) ? Number(value) : undefined;
+}
+
+/** A duration in seconds: decimal digits with an optional fraction, else undefined. */
+function toSeconds(value: string | undefined): number | undefined {
+  return value !== undefined && SECONDS.test(value) ? Number(value) : undefined;
 }
 
 class Context implements FcContext {
@@ -101,6 +131,9 @@ class Context implements FcContext {
   accountId: string | undefined;
   instanceId: string | undefined;
   basePath: string | undefined;
+  retryCount: number | undefined;
+  clientIp: string | undefined;
+  tracing: FcTracing;
   #invocation: Invocation;
   #logger: FcLogger | undefined;
 
@@ -120,9 +153,10 @@ class Context implements FcContext {
     this.function = {
       name: text(headers['x-fc-function-name']) ?? env.functionName,
       handler: text(headers['x-fc-function-handler']) ?? env.handler,
-      memory: toNumber(text(headers['x-fc-function-memory'])) ?? env.memory,
+      memory: toInteger(text(headers['x-fc-function-memory'])) ?? env.memory,
+      timeout: toSeconds(text(headers['x-fc-function-timeout'])),
       initializer: text(headers['x-fc-function-initializer']),
-      initializationTimeout: toNumber(text(headers['x-fc-initialization-timeout'])),
+      initializationTimeout: toSeconds(text(headers['x-fc-initialization-timeout'])),
       preStopHandler: text(headers['x-fc-instance-lifecycle-pre-stop-handler']),
       preFreezeHandler: text(headers['x-fc-instance-lifecycle-pre-freeze-handler']),
     };
@@ -131,12 +165,19 @@ class Context implements FcContext {
       logProject: text(headers['x-fc-service-logproject']),
       logStore: text(headers['x-fc-service-logstore']),
       qualifier: text(headers['x-fc-qualifier']),
-      versionId: text(headers['x-fc-version-id']),
+      versionId: text(headers['x-fc-version-id']) ?? env.versionId,
     };
     this.region = text(headers['x-fc-region']) ?? env.region;
     this.accountId = text(headers['x-fc-account-id']) ?? env.accountId;
     this.instanceId = env.instanceId;
     this.basePath = text(headers['x-fc-base-path']);
+    this.retryCount = toInteger(text(headers['x-fc-retry-count']));
+    this.clientIp = text(headers['x-fc-client-ip']);
+    this.tracing = {
+      openTracingSpanContext: text(headers['x-fc-tracing-opentracing-span-context']),
+      openTracingSpanBaggages: text(headers['x-fc-tracing-opentracing-span-baggages']),
+      jaegerEndpoint: text(headers['x-fc-tracing-jaeger-endpoint']),
+    };
     this.#invocation = invocation;
   }
 

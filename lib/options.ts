@@ -40,7 +40,7 @@ export interface Options {
   preStop?: HookHandler;
   /** Largest event body, in bytes or as a string such as `'32mb'`. Defaults to 32 MB. */
   limit?: number | string;
-  /** Lowest level written. Defaults to env `FC_LOG_LEVEL`, else `'info'`. */
+  /** Lowest level written. Defaults to env `EXPRESS_FC_LOG_LEVEL`, else `'info'`. */
   logLevel?: LogLevel;
   /** Write the app's `console.*` output inside a request as FC log lines with its request id. Defaults to `true`. */
   console?: boolean;

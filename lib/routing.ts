@@ -42,13 +42,21 @@ export function controlPathOf(req: IncomingMessage, headers: IncomingHttpHeaders
   return HTTP_INVOKE;
 }
 
-/** Removes the `x-fc-base-path` prefix (FC 2.0's `/2016-08-15/proxy/<service>/<function>`) from req.url. */
+// FC 2.0's default URL: `/2016-08-15/proxy/<service>[.<qualifier>]/<function>`, then the app's path.
+const PROXY_PREFIX = /^\/2016-08-15\/proxy\/[^/?#]+\/[^/?#]+\/?$/;
+
+/**
+ * Removes the `x-fc-base-path` prefix from req.url when it is FC 2.0's proxy prefix. FC 3.0 sends
+ * the header too, with the whole request path in it (seen behind an API gateway: `/get` on
+ * `GET /get?apikey=…`): taking that off would send every route to `/`, so any other value is left
+ * alone (the context still has it).
+ */
 export function stripBasePath(req: IncomingMessage, headers: IncomingHttpHeaders = req.headers): void {
   const header = headers['x-fc-base-path'];
-  if (typeof header !== 'string') return;
+  if (typeof header !== 'string' || !PROXY_PREFIX.test(header)) return;
   const prefix = header.endsWith('/') ? header.slice(0, -1) : header;
   const url = req.url ?? '';
-  if (prefix === '' || !url.startsWith(prefix)) return;
+  if (!url.startsWith(prefix)) return;
   const rest = url.slice(prefix.length);
   if (rest !== '' && rest[0] !== '?' && rest[0] !== '/') return; // `/site` is no prefix of `/sitemap`
   req.url = rest[0] === '/' ? rest : '/' + rest;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { PassThrough } from 'stream';
 import { CHECKS } from '../lib/cli/check/checks';
+import { reservedEnvVerdict, sYamlVerdict } from '../lib/cli/check/config';
 import { connectionVerdict, type ConnectionEvidence } from '../lib/cli/check/connection';
 import { forbiddenHeadersVerdict, headerSizeVerdict, type Answer } from '../lib/cli/check/headers';
 import type { ServerRecord } from '../lib/cli/check/probe';
@@ -206,6 +207,28 @@ describe('fc-runtime check: the verdicts', () => {
 
     it('refuse what spawning would fail on first: no execute bit before a missing #! line', () => {
       expect(refusal(bootstrapFile('exec node server.js\n', 0o100644))).to.equal(SPAWN_REFUSALS.EACCES);
+    });
+  });
+
+  describe("s.yaml's verdicts", () => {
+    it('judge nothing without an s.yaml', () => {
+      expect([sYamlVerdict({ state: 'absent' }), reservedEnvVerdict({ state: 'absent' })]).to.deep.equal([undefined, undefined]);
+    });
+
+    it('fail an s.yaml that is not YAML, with the reason, and judge its variables no further', () => {
+      const broken = { state: 'broken', reason: 'Nested mappings are not allowed' } as const;
+      expect(line(sYamlVerdict(broken))).to.equal('✖ s.yaml is not valid YAML: Nested mappings are not allowed — fix s.yaml; `s deploy` reads it the same way');
+      expect(reservedEnvVerdict(broken)).to.equal(undefined);
+    });
+
+    it('fail every FC_ name, with the resource that sets it; pass EXPRESS_FC_ names and names that only contain FC_', () => {
+      const functions = [
+        { resource: 'web', envNames: ['FC_LOG_LEVEL', 'NODE_ENV'] },
+        { resource: 'jobs', envNames: ['FC_ENDPOINT'] },
+      ];
+      expect(line(reservedEnvVerdict({ state: 'read', functions }))).to.match(/^✖ s\.yaml sets FC_LOG_LEVEL \(web\), FC_ENDPOINT \(jobs\) in environmentVariables/);
+      const fine = [{ resource: 'web', envNames: ['EXPRESS_FC_LOG_LEVEL', 'MY_FC_URL'] }];
+      expect(line(reservedEnvVerdict({ state: 'read', functions: fine }))).to.equal('✔ no environmentVariables name starts with FC_');
     });
   });
 

@@ -113,6 +113,25 @@ describe('fc-runtime check', () => {
     });
   });
 
+  describe("s.yaml's function configuration", () => {
+    const S_YAML = (env: string) =>
+      `edition: 3.0.0\nname: app\nresources:\n  web:\n    component: fc3\n    props:\n      runtime: custom.debian10\n      environmentVariables:\n${env}`;
+
+    it('finds an environment variable named FC_…, which FC rejects the deploy for, naming it and the new name', async () => {
+      const result = await check(site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 's.yaml': S_YAML('        NODE_ENV: production\n        FC_LOG_LEVEL: debug\n') }));
+      expectFailures(
+        result,
+        /^✖ s\.yaml sets FC_LOG_LEVEL \(web\) in environmentVariables: FC reserves every name that starts with FC_ and rejects the deploy \(InvalidArgument\) — rename it; this package reads EXPRESS_FC_\* \(FC_LOG_LEVEL → EXPRESS_FC_LOG_LEVEL/,
+      );
+    });
+
+    it('passes EXPRESS_FC_* names', async () => {
+      const result = await check(site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 's.yaml': S_YAML('        EXPRESS_FC_LOG_LEVEL: debug\n') }));
+      expect(result.failed, result.stdout).to.deep.equal([]);
+      expect(result.passed.join('\n')).to.match(/^✔ no environmentVariables name starts with FC_$/m);
+    });
+  });
+
   describe('the server', () => {
     it('tells a server bound to 127.0.0.1 from one on 0.0.0.0', async () => {
       const result = await check(site({ bootstrap: PLAIN, 'server.js': { fixture: 'sites/loopback-server.js' } }));

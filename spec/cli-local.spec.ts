@@ -122,6 +122,14 @@ describe('fc-runtime local', () => {
       });
     });
 
+    it("passes the shell's EXPRESS_FC_* settings on to the runtime, and its old FC_ names so that the runtime warns about them", async () => {
+      const dir = makeSite({ ...EVENT_SITE, 'event.json': '{}' });
+      const child = cli(['local', 'invoke', dir, '--event', join(dir, 'event.json')], { env: { EXPRESS_FC_RUNTIME: 'from-shell', FC_LOG_LEVEL: 'debug' } });
+      expect(await child.exited).to.equal(0, child.stderr);
+      expect(child.stderr).to.match(/^FunctionCompute from-shell runtime inited\.$/m);
+      expect(child.stderr).to.match(/FC_LOG_LEVEL is read as EXPRESS_FC_LOG_LEVEL; rename it/);
+    });
+
     it('reads the event from stdin with --event -, and exits 1 with the error answer when the handler throws', async () => {
       const dir = makeSite(EVENT_SITE);
       const child = cli(['local', 'invoke', '--event', '-'], { cwd: dir, input: 'fail' });

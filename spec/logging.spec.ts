@@ -305,13 +305,13 @@ describe('FC logging', () => {
           { name: "logLevel 'debug'", make: () => flavour.app({ logLevel: 'debug' }, routes), kept: ['debug', 'info', 'warn', 'error'] },
           { name: "logLevel 'warn'", make: () => flavour.app({ logLevel: 'warn' }, routes), kept: ['warn', 'error'] },
           {
-            name: 'env FC_LOG_LEVEL=error',
-            make: () => withEnv({ FC_LOG_LEVEL: 'error' }, () => flavour.app({}, routes)),
+            name: 'env EXPRESS_FC_LOG_LEVEL=error',
+            make: () => withEnv({ EXPRESS_FC_LOG_LEVEL: 'error' }, () => flavour.app({}, routes)),
             kept: ['error'],
           },
           {
-            name: "logLevel 'info' over env FC_LOG_LEVEL=error",
-            make: () => withEnv({ FC_LOG_LEVEL: 'error' }, () => flavour.app({ logLevel: 'info' }, routes)),
+            name: "logLevel 'info' over env EXPRESS_FC_LOG_LEVEL=error",
+            make: () => withEnv({ EXPRESS_FC_LOG_LEVEL: 'error' }, () => flavour.app({ logLevel: 'info' }, routes)),
             kept: ['info', 'warn', 'error'],
           },
         ];

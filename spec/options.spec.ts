@@ -25,15 +25,15 @@ function expectTypeError(error: unknown, ...mentions: string[]): void {
 
 const noop = () => undefined;
 
-/** Runs `fn` with env FC_LOG_LEVEL set to `value`, then restores it. */
+/** Runs `fn` with env EXPRESS_FC_LOG_LEVEL set to `value`, then restores it. */
 function withLogLevelEnv<T>(value: string, fn: () => T): T {
-  const saved = process.env.FC_LOG_LEVEL;
-  process.env.FC_LOG_LEVEL = value;
+  const saved = process.env.EXPRESS_FC_LOG_LEVEL;
+  process.env.EXPRESS_FC_LOG_LEVEL = value;
   try {
     return fn();
   } finally {
-    if (saved === undefined) delete process.env.FC_LOG_LEVEL;
-    else process.env.FC_LOG_LEVEL = saved;
+    if (saved === undefined) delete process.env.EXPRESS_FC_LOG_LEVEL;
+    else process.env.EXPRESS_FC_LOG_LEVEL = saved;
   }
 }
 
@@ -159,9 +159,9 @@ describe('fcRuntime(options)', () => {
     });
   });
 
-  it('throws naming FC_LOG_LEVEL when the environment gives a level that does not exist', () => {
+  it('throws naming EXPRESS_FC_LOG_LEVEL when the environment gives a level that does not exist', () => {
     const error = withLogLevelEnv('verbose', () => errorOf(undefined));
-    expectTypeError(error, 'FC_LOG_LEVEL', 'verbose');
+    expectTypeError(error, 'EXPRESS_FC_LOG_LEVEL', 'verbose');
   });
 
   it('does not mutate the options object, at construction or while serving', async () => {

@@ -137,10 +137,10 @@ describe('node -r express-fc-runtime/register', () => {
       expect(await res.json()).to.deep.equal({ got: { n: 1 }, id: headers['x-fc-request-id'] });
     });
 
-    it('come from fc-runtime.config.cjs too, and FC_RUNTIME_* env vars win over the file', async () => {
+    it('come from fc-runtime.config.cjs too, and EXPRESS_FC_* env vars win over the file', async () => {
       const [port] = await freePorts(1);
       const dir = site(APP, { 'fc-runtime.config.cjs': compiled('file-config') });
-      const child = register(dir, port, { FC_RUNTIME_NAME: 'from-env', FC_RUNTIME_CONSOLE: 'false' });
+      const child = register(dir, port, { EXPRESS_FC_RUNTIME: 'from-env', EXPRESS_FC_CONSOLE: 'false' });
       await child.waitFor(/^listening$/);
       expect(child.stdout).to.match(/^FunctionCompute from-env runtime inited\.$/m);
     });
@@ -151,8 +151,8 @@ describe('node -r express-fc-runtime/register', () => {
       ['a config file that exports no object', { 'fc-runtime.config.js': 'module.exports = 42;' }, {}, /^fc-runtime: fc-runtime\.config\.js must export an object of options/],
       ['an unknown option', { 'fc-runtime.config.js': 'module.exports = { invokee() {} };' }, {}, /^fc-runtime: fc-runtime\.config\.js: unknown option "invokee"\./],
       ['an option of the wrong type', { 'fc-runtime.config.js': "module.exports = { limit: 'lots' };" }, {}, /^fc-runtime: fc-runtime\.config\.js: option "limit" must be a number of bytes/],
-      ['an env var that is no boolean', {}, { FC_RUNTIME_CONSOLE: 'maybe' }, /^fc-runtime: FC_RUNTIME_CONSOLE must be true or false, got "maybe"\.$/],
-      ['an env var that is no number', {}, { FC_RUNTIME_DRAIN_TIMEOUT: '10s' }, /^fc-runtime: FC_RUNTIME_DRAIN_TIMEOUT must be a number of milliseconds/],
+      ['an env var that is no boolean', {}, { EXPRESS_FC_CONSOLE: 'maybe' }, /^fc-runtime: EXPRESS_FC_CONSOLE must be true or false, got "maybe"\.$/],
+      ['an env var that is no number', {}, { EXPRESS_FC_DRAIN_TIMEOUT: '10s' }, /^fc-runtime: EXPRESS_FC_DRAIN_TIMEOUT must be a number of milliseconds/],
     ];
     for (const [what, files, env, message] of broken) {
       it(`end in one clear line and exit 1 for ${what}`, async () => {

@@ -7,6 +7,9 @@ import type { HookHandler } from '../options';
 import { callHandler } from './call';
 import { controlError, respond, respondError } from './respond';
 
+/** The longest initializer FC 3.0 allows. */
+const MAX_INITIALIZATION_S = 300;
+
 const debug = createDebug('express-fc-runtime:initialize');
 
 export class Initializer {
@@ -72,11 +75,13 @@ export class Initializer {
   }
 
   /**
-   * Enforces `x-fc-initialization-timeout` (seconds). A run that times out is abandoned: the
+   * Enforces `x-fc-initialization-timeout` (seconds), at most FC 3.0's 300 s: a larger value would
+   * also overflow setTimeout, which then fires at once. A run that times out is abandoned: the
    * next /initialize starts a new one, as FC itself would on a fresh instance.
    */
-  private withTimeout(run: Promise<unknown>, seconds: number | undefined): Promise<unknown> {
-    if (seconds === undefined || seconds <= 0) return run;
+  private withTimeout(run: Promise<unknown>, sent: number | undefined): Promise<unknown> {
+    if (sent === undefined || sent <= 0) return run;
+    const seconds = Math.min(sent, MAX_INITIALIZATION_S);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         debug('initializer timed out after %d s', seconds);

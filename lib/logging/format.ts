@@ -1,4 +1,5 @@
 // The FC log line: `${utc time} ${requestId} [${LEVEL}] ${message}`, and the marker lines around invocations.
+import { envSetting } from '../env-settings';
 import type { MarkerKind } from '../routing';
 
 export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -77,13 +78,13 @@ export function levelOf(name: string): number | undefined {
   return index === -1 ? undefined : index;
 }
 
-/** The level from env `FC_LOG_LEVEL`, else info; a value that is no level is a configuration error. */
+/** The level from env `EXPRESS_FC_LOG_LEVEL`, else info; a value that is no level is a configuration error. */
 export function envLevel(env: NodeJS.ProcessEnv = process.env): number {
-  const name = env.FC_LOG_LEVEL;
-  if (name === undefined || name === '') return INFO;
-  const level = levelOf(name);
+  const setting = envSetting(env, 'logLevel');
+  if (setting === undefined) return INFO;
+  const level = levelOf(setting.text);
   if (level === undefined) {
-    throw new TypeError(`FC_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${name}".`);
+    throw new TypeError(`${setting.name} must be one of ${LEVELS.join(', ')}, got "${setting.text}".`);
   }
   return level;
 }

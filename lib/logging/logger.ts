@@ -21,7 +21,7 @@ export function createLogger(invocation: Invocation): FcLogger {
   };
 }
 
-// Outside any request there is no runtime to ask, so FC_LOG_LEVEL decides; read on first use.
+// Outside any request there is no runtime to ask, so EXPRESS_FC_LOG_LEVEL decides; read on first use.
 let outsideLevel: number | undefined;
 
 function log(level: number, args: unknown[]): void {

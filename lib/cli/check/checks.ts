@@ -1,7 +1,9 @@
 // Every check of `fc-runtime check`, in the order they print: each a pure verdict over what one stage of FC's lifecycle showed.
 // Adding a check is writing its verdict function and putting it in the list of the stage whose evidence it reads.
 import { BOOTSTRAP_RULES, type BootstrapFile, type BootstrapVerdict } from '../fc/bootstrap';
+import type { SYaml } from '../fc/s-yaml';
 import type { Check } from '../fc/verdict';
+import { reservedEnvVerdict, sYamlVerdict } from './config';
 import { connectionVerdict, type ConnectionEvidence } from './connection';
 import { forbiddenHeadersVerdict, headerSizeVerdict } from './headers';
 import {
@@ -47,6 +49,7 @@ export interface Sigterm {
 }
 
 export interface Checks {
+  config: readonly Check<SYaml>[];
   bootstrap: readonly Check<BootstrapFile, BootstrapVerdict>[];
   start: readonly Check<Start>[];
   requests: readonly Check<Requests>[];
@@ -56,6 +59,7 @@ export interface Checks {
 }
 
 export const CHECKS: Checks = {
+  config: [sYamlVerdict, reservedEnvVerdict],
   bootstrap: BOOTSTRAP_RULES,
   start: [listensVerdict],
   requests: [

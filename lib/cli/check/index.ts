@@ -2,6 +2,7 @@
 import type { CheckCommand, Io } from '../args';
 import { readBootstrap } from '../fc/bootstrap';
 import { codeFolder } from '../fc/code-folder';
+import { readSYaml } from '../fc/s-yaml';
 import { signalExitCode } from '../fc/signals';
 import { CHECKS } from './checks';
 import { Report } from './report';
@@ -11,6 +12,7 @@ export async function check(command: CheckCommand, io: Io): Promise<number> {
   const dir = codeFolder(command.dir);
   io.stdout.write(`Checking ${dir} as FC's custom runtime would run it\n`);
   const report = new Report(io.stdout);
+  report.judge(CHECKS.config, readSYaml(dir));
   const bootstrap = report.judge(CHECKS.bootstrap, readBootstrap(dir));
   if (bootstrap.some((verdict) => verdict.unstartable === true)) {
     report.judge(CHECKS.start, { startTimeout: command.startTimeout, state: 'skipped' });

@@ -52,7 +52,7 @@ export function coldStartVerdict(lines: readonly string[]): Verdict {
   }
   const name = (INITED_LINE.exec(line) as RegExpExecArray)[1];
   if (OFFICIAL_RUNTIME.test(name)) {
-    return fail(`the cold-start line calls the runtime "${name}", a name FC reserves for its own`, "pick another, e.g. fcRuntime({ runtime: 'express' }) or FC_RUNTIME_NAME=express");
+    return fail(`the cold-start line calls the runtime "${name}", a name FC reserves for its own`, "pick another, e.g. fcRuntime({ runtime: 'express' }) or EXPRESS_FC_RUNTIME=express");
   }
   return pass(`cold-start line: ${line}`);
 }

@@ -1,6 +1,7 @@
 // Who the local FC says the function is: its names, its fake temporary credentials, and the environment and headers that carry them.
 import { randomBytes } from 'crypto';
 import { basename } from 'path';
+import { ENV_PREFIX, OLD_ENV_NAMES } from '../../env-settings';
 
 /** The function's settings as FC states them, the same in the environment and on every request. */
 const FUNCTION = {
@@ -16,9 +17,9 @@ const FUNCTION = {
 } as const;
 
 // What a host lends the runtime from its own environment, and this package's own settings
-// (FC_LOG_LEVEL, FC_RUNTIME_*), which a function sets in its FC configuration; everything else comes from FC.
-const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'DEBUG', 'NODE_OPTIONS', 'FC_LOG_LEVEL'];
-const PASSED_PREFIX = 'FC_RUNTIME_';
+// (EXPRESS_FC_*), which a function sets in its FC configuration; everything else comes from FC.
+// The old FC_ names pass too, so the runtime's warning to rename them shows locally before a deploy fails.
+const PASSED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'DEBUG', 'NODE_OPTIONS', ...OLD_ENV_NAMES];
 
 /** The function's fake temporary credentials: in the environment and on every request, like FC's. */
 export interface Credentials {
@@ -48,7 +49,7 @@ export function newIdentity(dir: string): Identity {
 export function environment({ functionName, credentials }: Identity, port: number, hostEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(hostEnv)) {
-    if (value !== undefined && (PASSED_ENV.includes(name) || name.startsWith(PASSED_PREFIX))) env[name] = value;
+    if (value !== undefined && (PASSED_ENV.includes(name) || name.startsWith(ENV_PREFIX))) env[name] = value;
   }
   return {
     ...env,
