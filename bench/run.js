@@ -25,7 +25,7 @@ function parseArgs(argv) {
       },
     }));
   } catch (error) {
-    throw new Error(`${error.message}\n${USAGE}`);
+    throw new Error(`${error.message}\n${USAGE}`, { cause: error });
   }
   const { quick } = values;
   const number = (name, fallback) => {

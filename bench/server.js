@@ -87,7 +87,7 @@ class Server {
       await waitForPort(this.port, { child: this.child, everyMs: 20 });
     } catch (error) {
       this.stop();
-      throw new Error(`${this.name}: ${error.message}${this.stderr ? `\n${this.stderr.trim()}` : ''}`);
+      throw new Error(`${this.name}: ${error.message}${this.stderr ? `\n${this.stderr.trim()}` : ''}`, { cause: error });
     }
   }
 

@@ -35,6 +35,7 @@ function readConfigFile(dir: string): Record<string, unknown> {
   if (name === undefined) return {};
   let exported: unknown;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the user's CommonJS config file, loaded synchronously at startup (import() would make loading async)
     exported = require(join(dir, name));
   } catch (error) {
     throw new UserError(`${name} failed to load: ${firstLine(error)}`);
@@ -63,5 +64,5 @@ export function loadOptions(entry: string | undefined, env: NodeJS.ProcessEnv): 
     if (problem !== undefined) throw new UserError(`${name} must be ${problem}, got "${text}".`);
     options[option] = value;
   }
-  return options as ServeOptions;
+  return options;
 }

@@ -1,8 +1,11 @@
 // Settings from the environment: `EXPRESS_FC_` + the option's name in upper snake case, and the FC_ names they had before.
 
+/** What every setting's name starts with, and no FC_ name does. */
+export const ENV_PREFIX = 'EXPRESS_FC_';
+
 /** The environment variable of an option: `logLevel` → `EXPRESS_FC_LOG_LEVEL`. */
 export function envName(option: string): string {
-  return 'EXPRESS_FC_' + option.replace(/[A-Z]/g, (letter) => '_' + letter).toUpperCase();
+  return ENV_PREFIX + option.replace(/[A-Z]/g, (letter) => '_' + letter).toUpperCase();
 }
 
 /**

@@ -2,7 +2,6 @@
 import type { FcContext } from './context';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The FC context of this request; set by fcRuntime(), absent on routes without it. */

@@ -43,7 +43,9 @@ export class Invocation {
     writeLater(startMarker(kind, requestId));
     this.previous = newest;
     if (newest !== undefined) newest.next = this;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- links it into the module's list of open invocations, not an alias for a closure
     else oldest = this;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the same list's newest end
     newest = this;
   }
 
@@ -125,7 +127,7 @@ export class Invocation {
 
 const noop = () => undefined;
 const ending: Invocation[] = [];
-const flushEnds = Invocation.flushEnds;
+const flushEnds = (): void => Invocation.flushEnds();
 /** The invocations not yet ended, oldest first, linked through `next`. */
 let oldest: Invocation | undefined;
 let newest: Invocation | undefined;

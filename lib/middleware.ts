@@ -1,6 +1,7 @@
 // fcRuntime(): options resolved once, then a small per-request function that routes, sets up the context and hands over.
 import { randomUUID } from 'crypto';
 import { IncomingMessage, type IncomingHttpHeaders, type ServerResponse } from 'http';
+import type { Socket } from 'net';
 import { createContext, invocationOf, readEnv, type EnvContext, type FcContext } from './context';
 import { Initializer } from './control/initialize';
 import { createInvoke } from './control/invoke';
@@ -96,14 +97,14 @@ export class Runtime {
     };
     // Requests wait while the initializer runs; once it is done this costs one property read.
     const whenReady = (then: () => void): void => {
-      if (initializer.running) initializer.settled().then(then);
+      if (initializer.running) void initializer.settled().then(then);
       else then();
     };
-    const runtime = this;
     const done = (): void => {
-      if (--runtime.inFlight === 0 && runtime.idleWaiters.length > 0) runtime.idleWaiters.splice(0).forEach((resolve) => resolve());
+      if (--this.inFlight === 0 && this.idleWaiters.length > 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     };
-    const middleware: FcRuntimeMiddleware = function fcRuntimeMiddleware(req: FcRequest, res: ServerResponse, next: Next): void {
+    // An arrow function for `this`, named for stack traces (and Express's layer name) by its const.
+    const fcRuntimeMiddleware: FcRuntimeMiddleware = (req: FcRequest, res: ServerResponse, next: Next): void => {
       // An fcRuntime in front (serve()'s) already handles this request.
       if (invocationOf(req.fc) !== undefined) return next();
       // Under Express every property of req and res (and every one added) costs a slow lookup: each
@@ -122,10 +123,11 @@ export class Runtime {
       if (typeof header === 'string' && header !== '' && requestId !== header) invocation.log(DEBUG, `x-fc-request-id ${JSON.stringify(header)} is no plain token: this invocation is ${requestId}`);
       if (fcHeaders['x-fc-log-type'] === 'Tail') invocation.keepTail();
       if (!settings.keepCredentialHeaders) dropCredentialHeaders(req, headers);
-      runtime.inFlight++;
+      this.inFlight++;
       res.on('close', () => invocation.endSoon());
       // A pipelined request whose answer waits its turn (rare): no socket yet, and no 'close' if the connection goes.
-      if (res.socket === null && req.socket !== null) endWithConnection(req.socket, invocation);
+      // (Node's own requests always have a socket, as its types say; one made by other code may not.)
+      if (res.socket === null && (req.socket as Socket | null) !== null) endWithConnection(req.socket, invocation);
 
       if (controlPath === HTTP_INVOKE) {
         httpStatus(res, invocation);
@@ -134,11 +136,11 @@ export class Runtime {
       }
       controlStatus(res, invocation);
       if (route === undefined || req.method !== route.method) {
-        return enter(invocation, req, res, () => refuse(req, res, invocation, controlPath, route));
+        return enter(invocation, req, res, (): void => refuse(req, res, invocation, controlPath, route));
       }
       switch (route.kind) {
         case 'Invoke':
-          if (settings.eventPath === undefined) return whenReady(() => enter(invocation, req, res, () => invoke(req, res, invocation)));
+          if (settings.eventPath === undefined) return whenReady(() => enter(invocation, req, res, (): void => invoke(req, res, invocation)));
           // Mounted inside Express, the router has already recorded originalUrl: the event's too.
           req.url = settings.eventPath;
           if ('originalUrl' in req) (req as { originalUrl: string }).originalUrl = settings.eventPath;
@@ -146,21 +148,21 @@ export class Runtime {
         case 'Initialize':
           return enter(invocation, req, res, () => initializer.handle(res, invocation));
         case 'PreFreeze':
-          return enter(invocation, req, res, () => runtime.preFreeze.handle(res, invocation));
+          return enter(invocation, req, res, () => this.preFreeze.handle(res, invocation));
         case 'PreStop':
-          return enter(invocation, req, res, () => runtime.preStop.handle(res, invocation));
+          return enter(invocation, req, res, () => this.preStop.handle(res, invocation));
       }
     };
 
     function toApp(req: FcRequest, res: ServerResponse, invocation: Invocation, next: Next): void {
       bindEmit(req, invocation);
       // whenReady() without its closure: this is every site request's path.
-      if (initializer.running) initializer.settled().then(() => enter(invocation, req, res, next));
+      if (initializer.running) void initializer.settled().then(() => enter(invocation, req, res, next));
       else enter(invocation, req, res, next);
     }
 
-    Object.defineProperty(middleware, kRuntime, { value: this });
-    return middleware;
+    Object.defineProperty(fcRuntimeMiddleware, kRuntime, { value: this });
+    return fcRuntimeMiddleware;
   }
 }
 
@@ -179,14 +181,12 @@ type Emit = (this: IncomingMessage, ...args: unknown[]) => boolean;
 
 /** An emit that runs the listeners of a request an invocation has bound in that invocation's context. */
 function createBoundEmit(previous: Emit): Emit {
-  return function fcBoundEmit(this: FcRequest): boolean {
+  return function fcBoundEmit(this: FcRequest, ...args: unknown[]): boolean {
     const invocation = invocationOf(this.fc);
     // An ended invocation has let go of its request (see Invocation.flushEnds): a late event still runs in it.
     const bound = invocation !== undefined && (invocation.request === this || invocation.ended);
-    // eslint-disable-next-line prefer-rest-params
-    if (!bound) return Reflect.apply(previous, this, arguments);
-    // eslint-disable-next-line prefer-rest-params
-    return storage.run(invocation, Reflect.apply, previous, this, arguments);
+    if (!bound) return Reflect.apply(previous, this, args);
+    return storage.run(invocation, Reflect.apply<IncomingMessage, unknown[], boolean>, previous, this, args);
   };
 }
 
@@ -207,7 +207,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocatio
     return respondError(res, invocation, controlError('UnknownControlPath', `Unknown x-fc-control-path "${controlPath}"; FC sends ${known}.`), 400);
   }
   res.setHeader('allow', route.method);
-  respondError(res, invocation, controlError('MethodNotAllowed', `${controlPath} takes ${route.method}, not ${req.method}.`), 405);
+  respondError(res, invocation, controlError('MethodNotAllowed', `${controlPath} takes ${route.method}, not ${String(req.method)}.`), 405);
 }
 
 /**

@@ -21,7 +21,7 @@ export type HookHandler = (context: FcContext, callback: Callback) => unknown;
 
 /** The part of a cls-hooked namespace that fcRuntime uses. */
 export interface ClsNamespace {
-  run(fn: (...args: any[]) => void): void;
+  run(fn: (...args: unknown[]) => void): void;
   set<T>(key: string, value: T): T;
   bindEmitter(emitter: EventEmitter): void;
 }
@@ -100,7 +100,7 @@ export const DEFAULT_LIMIT = 32 * 1024 * 1024;
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 // FC rejects a custom runtime that calls itself by an official runtime's name.
-const OFFICIAL_RUNTIME = /^(nodejs|python|java|php|go|dotnetcore|custom)/i;
+export const OFFICIAL_RUNTIME = /^(nodejs|python|java|php|go|dotnetcore|custom)/i;
 
 export type Check = (value: unknown) => string | undefined;
 const isFunction: Check = (v) => (typeof v === 'function' ? undefined : 'a function');
@@ -157,7 +157,7 @@ function parseLimit(value: unknown): number | undefined {
  * Checks every given key against the table above. `caller` names the function in the message
  * ("fcRuntime()", "serve()").
  */
-export function validateOptions(options: Record<string, unknown>, caller: string, known: Record<string, Check> = OPTION_CHECKS): void {
+export function validateOptions(options: Record<string, unknown>, caller: string, known: Partial<Record<string, Check>> = OPTION_CHECKS): void {
   for (const [key, value] of Object.entries(options)) {
     const check = known[key];
     if (check === undefined) {

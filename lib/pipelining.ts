@@ -13,12 +13,13 @@ const waiting = new WeakMap<Socket, Invocation[]>();
 export function endWithConnection(socket: Socket, invocation: Invocation): void {
   let queue = waiting.get(socket);
   if (queue === undefined) {
-    queue = [];
-    waiting.set(socket, queue);
+    const created: Invocation[] = [];
+    waiting.set(socket, created);
     socket.once('close', () => {
-      for (const queued of queue!) queued.endSoon();
+      for (const queued of created) queued.endSoon();
       waiting.delete(socket);
     });
+    queue = created;
   }
   // Answers go out in order: the ones at the head have mostly ended, and a long-lived connection
   // must not keep them.

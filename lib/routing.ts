@@ -93,6 +93,6 @@ export function dropCredentialHeaders(req: IncomingMessage, headers: IncomingHtt
 
 function dropFromDistinct(req: IncomingMessage): void {
   const distinct = req.headersDistinct;
-  delete distinct[SECRET_HEADER];
-  delete distinct[TOKEN_HEADER];
+  Reflect.deleteProperty(distinct, SECRET_HEADER);
+  Reflect.deleteProperty(distinct, TOKEN_HEADER);
 }

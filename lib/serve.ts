@@ -142,11 +142,15 @@ export function serve(app: Handler, options?: ServeOptions): Server {
 async function drain(server: Server, runtime: Runtime, drainTimeout: number): Promise<void> {
   debug('SIGTERM: draining for at most %d ms', drainTimeout);
   server.close();
-  server.closeIdleConnections?.();
+  // Node 18.2 added it; @types/node declares it unconditionally, engines allow any 18.
+  if (typeof server.closeIdleConnections === 'function') server.closeIdleConnections();
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([runtime.idle(), new Promise((resolve) => (timer = setTimeout(resolve, drainTimeout)))]);
   clearTimeout(timer);
-  if (!runtime.preStop.pending) return debug('SIGTERM: no preStop left to run; exiting');
+  if (!runtime.preStop.pending) {
+    debug('SIGTERM: no preStop left to run; exiting');
+    return;
+  }
   const invocation = runtime.invocation('PreStop', '/pre-stop');
   try {
     await storage.run(invocation, () => runtime.preStop.call(invocation));

@@ -20,25 +20,24 @@ const EVENT_ERROR = 400;
  * call (a reason or headers given to writeHead) is handed to on-headers itself.
  */
 function createWriteHead(previous: WriteHead): WriteHead {
-  return function fcWriteHead(this: ServerResponse, statusCode: unknown): ServerResponse {
+  return function fcWriteHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
     // Each property of an Express response or request costs a slow lookup: the invocation whose
     // async context this runs in is nearly always the response's own, and cheaper to find.
     let invocation = storage.getStore();
     if (invocation?.response !== this) invocation = invocationOf((this.req as { fc?: FcContext } | undefined)?.fc);
     const writer = invocation?.statusWriter;
     if (invocation === undefined || writer === undefined || invocation.statusWritten || invocation.response !== this) {
-      // eslint-disable-next-line prefer-rest-params
-      return Reflect.apply(previous, this, arguments);
+      return Reflect.apply(previous, this, args);
     }
     invocation.statusWritten = true;
-    if (arguments.length !== 1) {
+    if (args.length !== 1) {
       onHeaders(this, function writeStatusHeaders(this: ServerResponse) {
         writer(this, invocation, this.statusCode);
       });
       // on-headers wraps the writeHead it finds (this one, which now just passes on) and runs first.
-      // eslint-disable-next-line prefer-rest-params
-      return Reflect.apply(this.writeHead, this, arguments);
+      return Reflect.apply((this as { writeHead: WriteHead }).writeHead, this, args);
     }
+    const statusCode = args[0];
     writer(this, invocation, statusCode as number);
     return previous.call(this, statusCode);
   };

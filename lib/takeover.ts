@@ -1,11 +1,14 @@
 // The zero-change hook: the first HTTP server the app starts is served to FC instead of where the app asked.
 import createDebug from 'debug';
 import { createServer, Server, type IncomingMessage, type ServerResponse } from 'http';
+import { inspect } from 'util';
 import { logger } from './logging/logger';
 import { adoptServer, prepareFront, type Handler, type ServeOptions } from './serve';
 
 const debug = createDebug('express-fc-runtime:register');
-const listen = Server.prototype.listen as (this: Server, ...args: unknown[]) => Server;
+type Listen = (this: Server, ...args: unknown[]) => Server;
+// Node's own listen, kept to be called with the server as `this`.
+const listen = (Server.prototype as { listen: Listen }).listen;
 
 /** Where the app asked to listen, in words: `port 3000`, `a random port`, `/tmp/app.sock`. */
 function requested(args: unknown[]): string {
@@ -13,7 +16,8 @@ function requested(args: unknown[]): string {
   const target = typeof first === 'object' && first !== null ? (first as { port?: unknown; path?: unknown }) : { port: first };
   if (typeof target.path === 'string') return target.path;
   if (target.port === undefined || typeof target.port === 'function' || Number(target.port) === 0) return 'a random port';
-  return `port ${String(target.port)}`;
+  const { port } = target;
+  return `port ${typeof port === 'string' || typeof port === 'number' ? port : inspect(port)}`;
 }
 
 /** The app behind the server: its one request listener, or all of them in order. */
@@ -62,7 +66,7 @@ export function takeOver(options: ServeOptions): Takeover {
     adoptServer(server, front);
     const callback = args[args.length - 1];
     if (typeof callback === 'function') server.once('listening', callback as () => void);
-    const failed = (error: Error) => settle.reject(error);
+    const failed = (error: Error): void => settle.reject(error);
     server.once('error', failed).once('listening', () => {
       server.off('error', failed);
       settle.resolve(server);

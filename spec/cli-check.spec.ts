@@ -27,29 +27,16 @@ function expectFailures(result: Checked, ...patterns: RegExp[]): void {
 
 const REGISTER = bootstrap('exec node -r express-fc-runtime/register server.js');
 const PLAIN = bootstrap('exec node server.js');
-const EXPRESS_SITE = "const app = require('express')();\napp.get('/', (req, res) => res.send('hello'));\napp.listen(3000);\n";
-const SKIPPED = /^✖ the server was not started — fix the bootstrap as above/;
-
+/** An Express app: GET / answers hello (spec/fixtures/sites/check-express-server.ts). */
+const EXPRESS_SITE: SiteFile = { fixture: 'sites/check-express-server.js' };
+/** REGISTER, with EXPRESS_SITE given one flaw by name. */
+const registerWith = (flaw: string) => bootstrap(`exec node -r express-fc-runtime/register server.js ${flaw}`);
 /**
- * A runtime written by hand, without this package: FC's markers and cold-start line, exits on SIGTERM;
- * no timeouts unless `options` (for http.createServer) or `after` (code run once the server exists) say so.
+ * A runtime written by hand, without this package, run as `node server.js [name [flags]]`: FC's markers and the
+ * cold-start line for `name` (handmade), exits on SIGTERM; no timeouts unless its flags say so (spec/fixtures/sites/handmade-runtime.ts).
  */
-function handmadeRuntime(name: string, options = '{ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 }', after = ''): string {
-  return `const http = require('http');
-const KINDS = { '/initialize': 'Initialize', '/invoke': 'Invoke', '/http-invoke': 'Invoke', '/pre-stop': 'PreStop' };
-const server = http.createServer(${options}, (req, res) => {
-  const kind = KINDS[req.headers['x-fc-control-path'] || req.url] || 'Invoke';
-  const id = req.headers['x-fc-request-id'];
-  process.stdout.write('FC ' + kind + ' Start RequestId: ' + id + '\\n');
-  res.on('finish', () => process.stdout.write('FC ' + kind + ' End RequestId: ' + id + '\\n'));
-  res.setHeader('x-fc-status', '200');
-  res.end('ok');
-});
-server.listen(process.env.FC_CUSTOM_LISTEN_PORT, '0.0.0.0', () => console.log('FunctionCompute ${name} runtime inited.'));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
-${after}
-`;
-}
+const HANDMADE: SiteFile = { fixture: 'sites/handmade-runtime.js' };
+const SKIPPED = /^✖ the server was not started — fix the bootstrap as above/;
 
 const site = (files: Record<string, SiteFile>): string => makeSite(files);
 
@@ -84,7 +71,7 @@ describe('fc-runtime check', () => {
     });
 
     it('passes a runtime written by hand that follows the protocol', async () => {
-      const result = await check(site({ bootstrap: PLAIN, 'server.js': handmadeRuntime('handmade') }));
+      const result = await check(site({ bootstrap: PLAIN, 'server.js': HANDMADE }));
       expect(result.failed, result.stdout).to.deep.equal([]);
       expect(result.code).to.equal(0);
     });
@@ -126,20 +113,38 @@ describe('fc-runtime check', () => {
     });
   });
 
+  describe("s.yaml's function configuration", () => {
+    const S_YAML = (env: string) =>
+      `edition: 3.0.0\nname: app\nresources:\n  web:\n    component: fc3\n    props:\n      runtime: custom.debian10\n      environmentVariables:\n${env}`;
+
+    it('finds an environment variable named FC_…, which FC rejects the deploy for, naming it and the new name', async () => {
+      const result = await check(site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 's.yaml': S_YAML('        NODE_ENV: production\n        FC_LOG_LEVEL: debug\n') }));
+      expectFailures(
+        result,
+        /^✖ s\.yaml sets FC_LOG_LEVEL \(web\) in environmentVariables: FC reserves every name that starts with FC_ and rejects the deploy \(InvalidArgument\) — rename it; this package reads EXPRESS_FC_\* \(FC_LOG_LEVEL → EXPRESS_FC_LOG_LEVEL/,
+      );
+    });
+
+    it('passes EXPRESS_FC_* names', async () => {
+      const result = await check(site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 's.yaml': S_YAML('        EXPRESS_FC_LOG_LEVEL: debug\n') }));
+      expect(result.failed, result.stdout).to.deep.equal([]);
+      expect(result.passed.join('\n')).to.match(/^✔ no environmentVariables name starts with FC_$/m);
+    });
+  });
+
   describe('the server', () => {
     it('tells a server bound to 127.0.0.1 from one on 0.0.0.0', async () => {
-      const server = "require('http').createServer((req, res) => res.end('ok')).listen(process.env.FC_CUSTOM_LISTEN_PORT, '127.0.0.1');\n";
-      const result = await check(site({ bootstrap: PLAIN, 'server.js': server }));
+      const result = await check(site({ bootstrap: PLAIN, 'server.js': { fixture: 'sites/loopback-server.js' } }));
       expectFailures(result, /^✖ the server listens on 127\.0\.0\.1 only, which FC cannot reach \(FC: FunctionNotStarted\) — listen on 0\.0\.0\.0$/);
     });
 
     it('gives up on a server that never listens, within the start limit', async () => {
-      const result = await check(site({ bootstrap: PLAIN, 'server.js': 'setInterval(() => {}, 1000);\n' }), ['--start-timeout', '1']);
+      const result = await check(site({ bootstrap: PLAIN, 'server.js': { fixture: 'sites/never-listens.js' } }), ['--start-timeout', '1']);
       expectFailures(result, /^✖ nothing listened on port \d+ within 1 s \(FC: FunctionNotStarted\) — listen on FC_CUSTOM_LISTEN_PORT \(or 9000\)$/);
     });
 
     it("finds Node's default keep-alive timeout, which cuts FC's connections after 5 s", async () => {
-      const result = await check(site({ bootstrap: PLAIN, 'server.js': handmadeRuntime('handmade', '{}') }));
+      const result = await check(site({ bootstrap: bootstrap('exec node server.js handmade node-timeouts'), 'server.js': HANDMADE }));
       expectFailures(
         result,
         /^✖ connections are cut before FC's 15 minutes: keepAliveTimeout 5 s, requestTimeout 300 s, headersTimeout 60 s, Keep-Alive: timeout=5 announced — set the server's keepAliveTimeout, requestTimeout, headersTimeout and timeout to 0/,
@@ -147,23 +152,18 @@ describe('fc-runtime check', () => {
     });
 
     it('finds a request timeout the app set after listening, which would cut a long invocation', async () => {
-      const server = `${EXPRESS_SITE.replace('app.listen(3000);', 'const server = app.listen(3000);')}server.requestTimeout = 120000;\n`;
-      const result = await check(site({ bootstrap: REGISTER, 'server.js': server }));
+      const result = await check(site({ bootstrap: registerWith('request-timeout'), 'server.js': EXPRESS_SITE }));
       expectFailures(result, /^✖ connections are cut before FC's 15 minutes: requestTimeout 120 s — /);
     });
 
     it('finds an idle connection closed by the server even when its settings cannot be read from inside', async () => {
-      const server = handmadeRuntime('handmade', undefined, 'server.timeout = 1000;');
-      const result = await check(site({ bootstrap: bootstrap('unset NODE_OPTIONS\nexec node server.js'), 'server.js': server }));
+      const result = await check(site({ bootstrap: bootstrap('unset NODE_OPTIONS\nexec node server.js handmade idle-timeout'), 'server.js': HANDMADE }));
       expectFailures(result, /^✖ connections are cut before FC's 15 minutes: an idle connection closed within 1(\.\d)? s — /);
       expect(result.passed.join('\n')).to.match(/^✔ no response header FC reserves .*; Node's own connection and date could not be told from the app's$/m);
     });
 
     it('finds invocations without FC log markers', async () => {
-      const server =
-        "const server = require('http').createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0 }, (req, res) => res.end('ok'));\n" +
-        "server.listen(process.env.FC_CUSTOM_LISTEN_PORT, () => console.log('FunctionCompute plain runtime inited.'));\n";
-      const result = await check(site({ bootstrap: PLAIN, 'server.js': server }));
+      const result = await check(site({ bootstrap: PLAIN, 'server.js': { fixture: 'sites/unmarked-server.js' } }));
       const markers = (what: string, kind: string) =>
         new RegExp(`^✖ ${what} answered 200 but logged no "FC ${kind} Start/End RequestId: [\\w-]+" lines — put fcRuntime\\(\\) in front`);
       expectFailures(
@@ -176,27 +176,23 @@ describe('fc-runtime check', () => {
     });
 
     it('finds a cold-start line that names an official runtime', async () => {
-      const result = await check(site({ bootstrap: PLAIN, 'server.js': handmadeRuntime('nodejs20') }));
+      const result = await check(site({ bootstrap: bootstrap('exec node server.js nodejs20'), 'server.js': HANDMADE }));
       expectFailures(result, /^✖ the cold-start line calls the runtime "nodejs20", a name FC reserves for its own — pick another/);
     });
 
     it('finds an initializer that fails, and shows the runtime’s log', async () => {
-      const result = await check(
-        site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 'fc-runtime.config.js': "module.exports = { initialize() { throw new Error('db down'); } };\n" }),
-      );
+      const result = await check(site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 'fc-runtime.config.js': { fixture: 'sites/failing-initializer-config.js' } }));
       expectFailures(result, /^✖ POST \/initialize answered 404 \(x-fc-status 404\): the initializer failed, so FC would not start the instance — see the runtime's log below$/);
       expect(result.stdout).to.match(/^ {4}│ .*\[ERROR\] Error: db down$/m);
     });
 
     it('finds response headers FC reserves, set by the app (Node’s own are not counted)', async () => {
-      const server = EXPRESS_SITE.replace("res.send('hello')", "res.set({ Server: 'mine', 'X-Fc-Trace': '1', Connection: 'keep-alive' }).send('hello')");
-      const result = await check(site({ bootstrap: REGISTER, 'server.js': server }));
+      const result = await check(site({ bootstrap: registerWith('reserved-headers'), 'server.js': EXPRESS_SITE }));
       expectFailures(result, /^✖ the runtime sets response headers FC reserves: server, x-fc-trace, connection on GET \/ via \/http-invoke — remove them/);
     });
 
     it('finds response headers over 8 KB', async () => {
-      const server = EXPRESS_SITE.replace("res.send('hello')", "res.set('Content-Security-Policy', 'x'.repeat(9000)).send('hello')");
-      const result = await check(site({ bootstrap: REGISTER, 'server.js': server }));
+      const result = await check(site({ bootstrap: registerWith('big-headers'), 'server.js': EXPRESS_SITE }));
       expectFailures(result, /^✖ GET \/ via \/http-invoke answered with 9\.\d KB of headers, over FC's 8 KB \(FC answers 502\) — send less in headers/);
     });
   });

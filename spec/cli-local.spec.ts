@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import { spawn } from 'child_process';
 import { createHash, randomBytes } from 'crypto';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'fs';
-import { request, type IncomingHttpHeaders } from 'http';
 import { createServer } from 'net';
 import { join } from 'path';
 import { freePorts } from './helpers/apps';
 import { watch, type Child } from './helpers/child';
+import { call, type Answer, type Call } from './helpers/http';
 import { escapeRegExp } from './helpers/output';
 import { bootstrap, CLI, cli, makeSite, removeSites, type SiteFile } from './helpers/sites';
 
@@ -16,97 +16,16 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 // An unchanged site under register, with an event handler, an initializer and a preStop hook in
 // its config file. It writes its pid, and the credentials it was given, where the spec can read them.
 const EVENT_SITE: Record<string, SiteFile> = {
-  'server.js': `
-    require('fs').writeFileSync('pid', String(process.pid));
-    const app = require('express')();
-    app.get('/', (req, res) => res.send('home'));
-    app.listen(3000);
-  `,
-  'fc-runtime.config.js': `
-    const fs = require('fs');
-    module.exports = {
-      initialize: async (context) => {
-        context.logger.info('initializer ran');
-        if (fs.existsSync('fail-initialize')) throw new Error('the initializer failed on purpose');
-      },
-      // Only FC's /pre-stop carries the common headers (the qualifier); the runtime's own SIGTERM path has none.
-      preStop: async (context) => context.logger.info('preStop ran, qualifier %s', context.service.qualifier),
-      invoke: async (event, context) => {
-        const text = event.toString();
-        if (text === 'fail') throw new Error('the handler failed on purpose');
-        const { accessKeyId, accessKeySecret, securityToken } = context.credentials;
-        fs.writeFileSync('secrets.json', JSON.stringify({ accessKeySecret, securityToken }));
-        context.logger.info('event of %d bytes', event.length);
-        return {
-          event: text,
-          requestId: context.requestId,
-          controlPath: context.controlPath,
-          cwd: process.cwd(),
-          env: { port: process.env.FC_CUSTOM_LISTEN_PORT, functionName: process.env.FC_FUNCTION_NAME, region: process.env.FC_REGION },
-          credentials: {
-            temporaryKeyId: /^STS\\./.test(accessKeyId),
-            secret: accessKeySecret.length >= 20 && accessKeySecret === process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-            token: securityToken.length >= 20 && securityToken === process.env.ALIBABA_CLOUD_SECURITY_TOKEN,
-          },
-        };
-      },
-    };
-  `,
+  'server.js': { fixture: 'sites/local-event-server.js' },
+  'fc-runtime.config.js': { fixture: 'sites/local-event-config.js' },
   // A bootstrap that prints the credentials itself, outside the runtime's own redaction.
   bootstrap: bootstrap(`echo "bootstrap sees secret $ALIBABA_CLOUD_ACCESS_KEY_SECRET and token $ALIBABA_CLOUD_SECURITY_TOKEN"\n${REGISTER}`),
 };
 
 // A web site for the HTTP trigger: echo, binary mirror, a 10 MB download, an upload hash, headers FC refuses, a crash.
 const WEB_SITE: Record<string, SiteFile> = {
-  'server.js': `
-    const crypto = require('crypto');
-    require('fs').writeFileSync('pid', String(process.pid));
-    const app = require('express')();
-    app.use('/echo', (req, res) => {
-      console.log('echo %s %s', req.method, req.originalUrl);
-      res.json({
-        method: req.method, url: req.originalUrl, controlPath: req.headers['x-fc-control-path'], requestId: req.fc.requestId,
-        custom: req.headers['x-custom'] ?? null, cookie: req.headers.cookie ?? null, spoofed: req.headers['x-fc-spoofed'] ?? null,
-      });
-    });
-    app.post('/mirror', (req, res) => {
-      res.type('application/octet-stream');
-      req.pipe(res);
-    });
-    app.get('/download', (req, res) => {
-      const data = crypto.randomBytes(10 * 1024 * 1024);
-      console.log('download sha256 %s', crypto.createHash('sha256').update(data).digest('hex'));
-      res.type('application/octet-stream');
-      let offset = 0;
-      const more = () => {
-        while (offset < data.length) {
-          const ok = res.write(data.subarray(offset, offset + 65536));
-          offset += 65536;
-          if (!ok) return res.once('drain', more);
-        }
-        res.end();
-      };
-      more();
-    });
-    app.post('/upload', (req, res) => {
-      console.log('upload %s', req.originalUrl);
-      const hash = crypto.createHash('sha256');
-      let bytes = 0;
-      req.on('data', (chunk) => { hash.update(chunk); bytes += chunk.length; });
-      req.on('end', () => res.json({ sha256: hash.digest('hex'), bytes, encoding: req.headers['transfer-encoding'] ?? null }));
-    });
-    app.get('/big-headers', (req, res) => res.set('x-big', 'a'.repeat(9000)).send('too big'));
-    app.get('/forbidden-headers', (req, res) => {
-      res.set('Server', 'my-server').set('X-Fc-Custom', 'mine').append('Set-Cookie', ['a=1', 'b=2']).send('ok');
-    });
-    app.get('/pid', (req, res) => res.send(String(process.pid)));
-    app.get('/crash', (req, res) => {
-      res.on('finish', () => setImmediate(() => process.exit(3)));
-      res.send(String(process.pid));
-    });
-    app.listen(3000);
-  `,
-  'fc-runtime.config.js': `module.exports = { preStop: async (context) => context.logger.info('preStop ran, qualifier %s', context.service.qualifier) };`,
+  'server.js': { fixture: 'sites/local-web-server.js' },
+  'fc-runtime.config.js': { fixture: 'sites/local-web-config.js' },
   bootstrap: bootstrap(REGISTER),
 };
 
@@ -137,30 +56,9 @@ async function expectOneLine(child: Child, command: string, pattern: RegExp, std
   return last;
 }
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  rawHeaders: string[];
-  body: Buffer;
-}
-
-/** One request to the local trigger; `body` is written as given (several chunks: a chunked upload). */
-function send(port: number, method: string, path: string, options: { headers?: Record<string, string | string[]>; body?: Buffer[] } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.setTimeout(15_000, () => req.destroy(new Error(`${method} ${path}: no answer within 15 s`)));
-    req.on('error', reject);
-    const write = async () => {
-      for (const chunk of options.body ?? []) if (!req.write(chunk)) await new Promise((ok) => req.once('drain', ok));
-      req.end();
-    };
-    write().catch(reject);
-  });
+/** One request to the local trigger; a `body` of several chunks is a chunked upload unless a content-length is given. */
+function send(port: number, method: string, path: string, options: Pick<Call, 'headers' | 'body'> = {}): Promise<Answer> {
+  return call(port, { method, path, ...options, timeoutMs: 15_000 });
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -224,6 +122,14 @@ describe('fc-runtime local', () => {
       });
     });
 
+    it("passes the shell's EXPRESS_FC_* settings on to the runtime, and its old FC_ names so that the runtime warns about them", async () => {
+      const dir = makeSite({ ...EVENT_SITE, 'event.json': '{}' });
+      const child = cli(['local', 'invoke', dir, '--event', join(dir, 'event.json')], { env: { EXPRESS_FC_RUNTIME: 'from-shell', FC_LOG_LEVEL: 'debug' } });
+      expect(await child.exited).to.equal(0, child.stderr);
+      expect(child.stderr).to.match(/^FunctionCompute from-shell runtime inited\.$/m);
+      expect(child.stderr).to.match(/FC_LOG_LEVEL is read as EXPRESS_FC_LOG_LEVEL; rename it/);
+    });
+
     it('reads the event from stdin with --event -, and exits 1 with the error answer when the handler throws', async () => {
       const dir = makeSite(EVENT_SITE);
       const child = cli(['local', 'invoke', '--event', '-'], { cwd: dir, input: 'fail' });
@@ -270,7 +176,7 @@ describe('fc-runtime local', () => {
         { name: 'never listening', files: { bootstrap: sleeper }, args: ['--start-timeout', '1'], pattern: /nothing listened on port \d+ within 1 s \(FC: FunctionNotStarted\)/ },
         {
           name: 'listening on 127.0.0.1 only',
-          files: { bootstrap: bootstrap(`echo $$ > pid\nexec node -e "require('http').createServer().listen(process.env.FC_CUSTOM_LISTEN_PORT, '127.0.0.1')"`) },
+          files: { bootstrap: bootstrap('echo $$ > pid\nexec node server.js'), 'server.js': { fixture: 'sites/loopback-server.js' } },
           pattern: /listens on 127\.0\.0\.1 only, which FC cannot reach/,
         },
       ];
@@ -419,19 +325,7 @@ describe('fc-runtime local', () => {
 
   describe('local start with an initializer that fails once', () => {
     it('initializes before the first request, says it failed, and retries with the next request', async () => {
-      const dir = makeSite({
-        ...WEB_SITE,
-        'fc-runtime.config.js': `
-          const fs = require('fs');
-          module.exports = {
-            initialize: async () => {
-              if (fs.existsSync('failed-once')) return;
-              fs.writeFileSync('failed-once', '');
-              throw new Error('the first initializer fails');
-            },
-          };
-        `,
-      });
+      const dir = makeSite({ ...WEB_SITE, 'fc-runtime.config.js': { fixture: 'sites/initializer-fails-once-config.js' } });
       const [port] = await freePorts(1);
       const child = cli(['local', 'start', dir, '--port', String(port)]);
       try {

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import express from 'express';
 import express4 from 'express4';
-import { Agent, request as httpRequest, type IncomingHttpHeaders, type Server } from 'http';
-import type { AddressInfo } from 'net';
+import { Agent, type Server } from 'http';
 import request from 'supertest';
 import type { FcContext, InvokeHandler, Options } from '../lib';
 import { bareApp, expressFlavours, fcHeaders, listenPerTest } from './helpers/apps';
+import { call, type Answer } from './helpers/http';
 import { expectOneInvocation } from './helpers/markers';
 import { escapeRegExp, recordOutput } from './helpers/output';
 
@@ -22,35 +22,10 @@ function binary(res: request.Response, done: (error: Error | null, body: Buffer)
 /** Every byte value, twice, and bytes that are no valid UTF-8. */
 const BINARY = Buffer.concat([Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256)), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0x00])]);
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
 /** POST through a given agent, to control which connection carries the request. */
 function post(server: Server, agent: Agent, headers: Record<string, string>, body: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        agent,
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        method: 'POST',
-        path: '/invoke',
-        headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(body.length) },
-        signal: AbortSignal.timeout(5000),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const sent = { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(body.length) };
+  return call(server, { method: 'POST', path: '/invoke', headers: sent, body, agent, timeoutMs: 5000 });
 }
 
 interface Failure {

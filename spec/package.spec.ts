@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { execFile } from 'child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
+import { copyFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { promisify } from 'util';
+import { fixture } from './helpers/child';
 
 const exec = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -19,6 +20,8 @@ describe('the published package', function () {
     const { stdout } = await exec(npm, ['pack', '--silent', '--pack-destination', project], { cwd: root });
     const tarball = join(project, stdout.trim().split('\n').pop()!);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    // The project's own code, so that it resolves express-fc-runtime from the project's node_modules.
+    copyFileSync(fixture('consumer.js'), join(project, 'consumer.js'));
     // Everything here is already in npm's cache from the project's own install.
     await exec(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'express@5', '@types/express@5', '@types/node@20'], {
       cwd: project,
@@ -28,11 +31,7 @@ describe('the published package', function () {
   after(() => rmSync(project, { recursive: true, force: true }));
 
   it('is required from CommonJS with its whole public surface', async () => {
-    const script = `
-      const api = require('express-fc-runtime');
-      console.log(Object.keys(api).sort().join(','));
-    `;
-    const { stdout } = await exec(process.execPath, ['-e', script], { cwd: project });
+    const { stdout } = await exec(process.execPath, ['consumer.js', 'surface'], { cwd: project });
     expect(stdout.trim()).to.equal('currentContext,fcRuntime,logger,serve');
   });
 
@@ -40,15 +39,14 @@ describe('the published package', function () {
     // The bin link runs through the compiled CLI's own shebang, as `npx fc-runtime` does.
     const { stdout: version } = await exec(join(project, 'node_modules', '.bin', 'fc-runtime'), ['--version'], { cwd: project });
     expect(version.trim()).to.equal(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
-    const script = `console.log(require.resolve('express-fc-runtime/register'))`;
-    const { stdout: hook } = await exec(process.execPath, ['-e', script], { cwd: project });
+    const { stdout: hook } = await exec(process.execPath, ['consumer.js', 'register'], { cwd: project });
     expect(hook.trim()).to.equal(join(realpathSync(project), 'node_modules', 'express-fc-runtime', 'dist', 'register.js'));
   });
 
   it('ships only the compiled library', async () => {
     const { stdout } = await exec(npm, ['pack', '--dry-run', '--json'], { cwd: root });
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
-    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/types.d.ts', 'package.json', 'README.md', 'CHANGELOG.md']);
+    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/express-request.d.ts', 'package.json', 'README.md', 'CHANGELOG.md']);
     expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f))).to.deep.equal([]);
   });
 

@@ -1,46 +1,17 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'crypto';
 import express from 'express';
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'http';
-import type { AddressInfo } from 'net';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'http';
 import request from 'supertest';
 import { close, fcHeaders, listen, stacksServing } from './helpers/apps';
+import { call, type Answer, type Call } from './helpers/http';
 import { recordOutput } from './helpers/output';
-
-interface Raw {
-  status: number;
-  headers: IncomingHttpHeaders;
-  rawHeaders: string[];
-  body: Buffer;
-}
 
 /**
  * One request through Node's own client: the path goes on the wire exactly as written and header
  * names keep the casing given here.
  */
-function send(server: Server, options: { method?: string; path: string; headers?: OutgoingHttpHeaders; body?: Buffer }): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        method: options.method ?? 'GET',
-        path: options.path,
-        headers: options.headers,
-        agent: false,
-        signal: AbortSignal.timeout(10_000),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+const send = (server: Server, options: Call): Promise<Answer> => call(server, { timeoutMs: 10_000, ...options });
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 

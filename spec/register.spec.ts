@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { listeningAddresses } from '../lib/cli/local/listening';
+import { listeningAddresses } from '../lib/cli/fc/listening';
 import { fcHeaders, freePorts } from './helpers/apps';
 import { logOf, run, type Child } from './helpers/child';
 import { expectOneInvocation } from './helpers/markers';
@@ -8,14 +8,12 @@ import { makeSite, removeSites, type SiteFile } from './helpers/sites';
 const REGISTER = ['-r', 'express-fc-runtime/register'];
 
 /** A site whose server.js is `body`, with Express as `express` (5) or `express4`. */
-function site(body: string, more: Record<string, SiteFile> = {}): string {
+function site(body: SiteFile, more: Record<string, SiteFile> = {}): string {
   return makeSite({ 'server.js': body, ...more });
 }
 
-/** Lines the app's listen callback prints: where it ended up and with which timeouts. */
-const REPORT = `(server) => () => console.log('listening ' + JSON.stringify({
-  port: server.address().port, address: server.address().address,
-  keepAliveTimeout: server.keepAliveTimeout, requestTimeout: server.requestTimeout, headersTimeout: server.headersTimeout }))`;
+/** The compiled spec/fixtures/sites/register-<name>.ts, as a file of the site. */
+const compiled = (name: string): SiteFile => ({ fixture: `sites/register-${name}.js` });
 
 const children: Child[] = [];
 
@@ -41,16 +39,13 @@ describe('node -r express-fc-runtime/register', () => {
 
   for (const flavour of ['express', 'express4']) {
     describe(`an unchanged ${flavour === 'express' ? 'Express 5' : 'Express 4'} app calling app.listen(3000, callback)`, () => {
-      const dir = () =>
-        site(`const app = require('${flavour}')();
-app.get('/hello', (req, res) => { console.log('hello from the app'); res.send('hello ' + req.fc.requestId + ' ' + req.originalUrl); });
-app.get('/boom', () => { throw new Error('boom'); });
-const report = ${REPORT};
-const server = app.listen(3000, () => report(server)());`);
+      // spec/fixtures/sites/register-listen.ts, requiring this Express.
+      const dir = () => site(compiled('listen'));
+      const env = { EXPRESS_MODULE: flavour };
 
       it('is served on 0.0.0.0 and the FC port instead, its callback still called, every timeout lifted', async () => {
         const [port] = await freePorts(1);
-        const child = register(dir(), port);
+        const child = register(dir(), port, env);
         const line = await child.waitFor(/^listening /);
         expect(JSON.parse(line.slice('listening '.length))).to.deep.equal({
           port,
@@ -65,7 +60,7 @@ const server = app.listen(3000, () => report(server)());`);
 
       it('has fcRuntime in front: the context, the markers and x-fc-status', async () => {
         const [port] = await freePorts(1);
-        const child = register(dir(), port);
+        const child = register(dir(), port, env);
         await child.waitFor(/^listening /);
         const headers = fcHeaders({ 'x-fc-control-path': '/http-invoke' });
         const res = await fetch(`http://127.0.0.1:${port}/hello`, { headers });
@@ -80,7 +75,7 @@ const server = app.listen(3000, () => report(server)());`);
 
       it('tells FC a route that throws failed, and removes the x-fc-base-path prefix before the app routes', async () => {
         const [port] = await freePorts(1);
-        const child = register(dir(), port);
+        const child = register(dir(), port, env);
         await child.waitFor(/^listening /);
         const failed = await fetch(`http://127.0.0.1:${port}/boom`, { headers: fcHeaders() });
         expect([failed.status, failed.headers.get('x-fc-status')]).to.deep.equal([500, '404']);
@@ -93,13 +88,7 @@ const server = app.listen(3000, () => report(server)());`);
 
   it('takes over http.createServer(app).listen(port, host), even when the app asked for 127.0.0.1', async () => {
     const [port] = await freePorts(1);
-    const dir = site(`const http = require('http');
-const app = require('express')();
-app.get('/', (req, res) => res.send('id ' + req.fc.requestId));
-const report = ${REPORT};
-const server = http.createServer(app);
-server.listen(3000, '127.0.0.1', report(server));`);
-    const child = register(dir, port);
+    const child = register(site(compiled('listen')), port, { LISTEN_STYLE: 'http-server' });
     const line = await child.waitFor(/^listening /);
     expect(JSON.parse(line.slice('listening '.length))).to.include({ port, address: '0.0.0.0' });
     const headers = fcHeaders();
@@ -109,23 +98,14 @@ server.listen(3000, '127.0.0.1', report(server));`);
 
   it('takes over app.listen() without a port', async () => {
     const [port] = await freePorts(1);
-    const dir = site(`const app = require('express')();
-app.get('/', (req, res) => res.send('ok'));
-const report = ${REPORT};
-const server = app.listen(report(app));`.replace('report(app)', '() => report(server)()'));
-    const child = register(dir, port);
+    const child = register(site(compiled('listen')), port, { LISTEN_STYLE: 'no-port' });
     const line = await child.waitFor(/^listening /);
     expect(JSON.parse(line.slice('listening '.length))).to.include({ port, address: '0.0.0.0' });
   });
 
   it('takes over only the first of two servers, and warns naming the second', async () => {
     const [port, second] = await freePorts(2);
-    const dir = site(`const express = require('express');
-const site = express().get('/', (req, res) => res.send('site ' + (req.fc ? 'with' : 'without') + ' fc'));
-const admin = express().get('/', (req, res) => res.send('admin ' + (req.fc ? 'with' : 'without') + ' fc'));
-site.listen(3000);
-const server = admin.listen(${second}, () => console.log('admin listening on ' + server.address().port));`);
-    const child = register(dir, port);
+    const child = register(site(compiled('two-servers')), port, { ADMIN_PORT: String(second) });
     await child.waitFor(/^admin listening on /);
     expect(child.stdout + child.stderr).to.match(new RegExp(`\\[WARN\\] register: only the first server is served to FC; a second one on port ${second} listens as the app asked\\.`));
     expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: fcHeaders() })).text()).to.equal('site with fc');
@@ -134,13 +114,7 @@ const server = admin.listen(${second}, () => console.log('admin listening on ' +
 
   it('keeps the fcRuntime() the app mounts itself: one Start and one End marker per request', async () => {
     const [port] = await freePorts(1);
-    const dir = site(`const express = require('express');
-const { fcRuntime } = require('express-fc-runtime');
-const app = express();
-app.use(fcRuntime({ runtime: 'mysite' }));
-app.get('/', (req, res) => res.send('ok'));
-app.listen(8080, () => console.log('listening'));`);
-    const child = register(dir, port);
+    const child = register(site(compiled('mounted')), port);
     await child.waitFor(/^listening$/);
     expect(child.stdout).to.match(/^FunctionCompute mysite runtime inited\.$/m);
     const headers = fcHeaders();
@@ -149,18 +123,11 @@ app.listen(8080, () => console.log('listening'));`);
   });
 
   describe('options', () => {
-    const APP = `const app = require('express')();
-app.get('/', (req, res) => res.send('ok'));
-app.listen(3000, () => console.log('listening'));`;
+    const APP = compiled('app');
 
     it('come from fc-runtime.config.js beside the entry: an event handler and a runtime name', async () => {
       const [port] = await freePorts(1);
-      const dir = site(APP, {
-        'fc-runtime.config.js': `module.exports = {
-  runtime: 'legacy-site',
-  invoke: async (event, context) => ({ got: JSON.parse(event.toString()), id: context.requestId }),
-};`,
-      });
+      const dir = site(APP, { 'fc-runtime.config.js': compiled('invoke-config') });
       const child = register(dir, port);
       await child.waitFor(/^listening$/);
       expect(child.stdout).to.match(/^FunctionCompute legacy-site runtime inited\.$/m);
@@ -172,7 +139,7 @@ app.listen(3000, () => console.log('listening'));`;
 
     it('come from fc-runtime.config.cjs too, and EXPRESS_FC_* env vars win over the file', async () => {
       const [port] = await freePorts(1);
-      const dir = site(APP, { 'fc-runtime.config.cjs': `module.exports = { runtime: 'from-file', console: true };` });
+      const dir = site(APP, { 'fc-runtime.config.cjs': compiled('file-config') });
       const child = register(dir, port, { EXPRESS_FC_RUNTIME: 'from-env', EXPRESS_FC_CONSOLE: 'false' });
       await child.waitFor(/^listening$/);
       expect(child.stdout).to.match(/^FunctionCompute from-env runtime inited\.$/m);
@@ -201,8 +168,7 @@ app.listen(3000, () => console.log('listening'));`;
 
   it('ends in one line and exit 1 when FC’s port is taken', async () => {
     const [port] = await freePorts(1);
-    const dir = site(`const app = require('express')();
-app.listen(3000, () => console.log('listening'));`);
+    const dir = site(compiled('app'));
     const first = register(dir, port);
     await first.waitFor(/^listening$/);
     const second = register(dir, port);
@@ -212,11 +178,7 @@ app.listen(3000, () => console.log('listening'));`);
 
   it('writes the End markers of the invocations still open when the app exits the process itself', async () => {
     const [port] = await freePorts(1);
-    const dir = site(`const app = require('express')();
-app.get('/slow', (req, res) => console.log('slow started'));
-app.get('/bye', (req, res) => { res.send('bye'); process.nextTick(() => process.exit(0)); });
-app.listen(3000, () => console.log('listening'));`);
-    const child = register(dir, port);
+    const child = register(site(compiled('exits')), port);
     await child.waitFor(/^listening$/);
     const slow = fcHeaders();
     const slowAnswer = fetch(`http://127.0.0.1:${port}/slow`, { headers: slow }).catch(() => 'cut');
@@ -231,12 +193,7 @@ app.listen(3000, () => console.log('listening'));`);
 
   it('drains on SIGTERM, runs the configured preStop once, and exits 0', async () => {
     const [port] = await freePorts(1);
-    const dir = site(
-      `const app = require('express')();
-app.listen(3000, () => console.log('listening'));`,
-      { 'fc-runtime.config.js': `module.exports = { preStop: async (context) => context.logger.info('closing the pool') };` },
-    );
-    const child = register(dir, port);
+    const child = register(site(compiled('app'), { 'fc-runtime.config.js': compiled('prestop-config') }), port);
     await child.waitFor(/^listening$/);
     child.process.kill('SIGTERM');
     expect(await child.exited).to.equal(0);

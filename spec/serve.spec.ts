@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { once } from 'events';
 import express from 'express';
 import express4 from 'express4';
-import { get, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'http';
+import type { IncomingMessage, Server } from 'http';
 import { connect, type AddressInfo, type Socket } from 'net';
 import request from 'supertest';
 import { fcRuntime, serve, type FcContext, type Handler, type ServeOptions } from '../lib';
-import { expressFlavours, fcHeaders, freePorts } from './helpers/apps';
+import { expressFlavours, fcHeaders, freePorts, portOf } from './helpers/apps';
 import { fixture, run, type Child } from './helpers/child';
 import { withEnv } from './helpers/env';
+import { call, type Answer } from './helpers/http';
 import { recordOutput } from './helpers/output';
 
 const BASE_PATH = '/2016-08-15/proxy/web/site';
@@ -21,26 +22,8 @@ const plainExpress: Record<string, () => express.Express> = {
 /** The argument the child fixtures take for each flavour. */
 const flavourArg: Record<string, string> = { 'Express 5': 'express5', 'Express 4': 'express4' };
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 /** One GET on a fresh connection to 127.0.0.1:port. */
-function httpGet(port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      res.on('error', reject);
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${path}: no answer within 10 s`)));
-    req.on('error', reject);
-  });
-}
+const httpGet = (port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> => call(port, { path, headers, timeoutMs: 10_000 });
 
 /** 'connected', or the error code a TCP connect to 127.0.0.1:port ends with. */
 function connectOutcome(port: number): Promise<string> {
@@ -99,7 +82,6 @@ describe('serve(app, options)', () => {
     await once(server, 'listening');
     return server;
   }
-  const portOf = (server: Server) => (server.address() as AddressInfo).port;
   afterEach(async () => {
     const closing = servers.splice(0).map((server) => {
       server.closeAllConnections();
@@ -129,7 +111,7 @@ describe('serve(app, options)', () => {
       expect((server.address() as AddressInfo).address).to.equal('0.0.0.0');
       const reply = await httpGet(portOf(server), '/page');
       expect(reply.status).to.equal(200);
-      expect(reply.body).to.equal('served /page');
+      expect(reply.text).to.equal('served /page');
       expect(output().stdout).not.to.contain('[WARN]');
     });
 
@@ -156,7 +138,7 @@ describe('serve(app, options)', () => {
       const c = child('serve-port.js', [], { FC_CUSTOM_LISTEN_PORT: String(custom), FC_SERVER_PORT: String(legacy) });
       expect(await c.waitFor(/^LISTEN/)).to.equal(`LISTENING ${custom}`);
       const reply = await httpGet(custom, '/');
-      expect(reply.body).to.equal('port fixture');
+      expect(reply.text).to.equal('port fixture');
       expect(await connectOutcome(legacy)).to.equal('ECONNREFUSED');
     });
 
@@ -165,7 +147,7 @@ describe('serve(app, options)', () => {
       const c = child('serve-port.js', [], { FC_SERVER_PORT: String(legacy) });
       expect(await c.waitFor(/^LISTEN/)).to.equal(`LISTENING ${legacy}`);
       const reply = await httpGet(legacy, '/');
-      expect(reply.body).to.equal('port fixture');
+      expect(reply.text).to.equal('port fixture');
     });
 
     it('listens on 9000 when neither variable is set', async () => {
@@ -387,7 +369,7 @@ describe('serve(app, options)', () => {
         const reply = await slow;
         const answered = Date.now();
         expect(reply.status).to.equal(200);
-        expect(reply.body).to.equal('slow done');
+        expect(reply.text).to.equal('slow done');
         expect(await c.exited).to.equal(0);
         // Once nothing is in flight it does not sit out the 10 s drainTimeout.
         expect(Date.now() - answered).to.be.below(3000);

@@ -5,7 +5,7 @@ import { firstLine, UserError } from '../user-error';
 import { parseCommandLine, type CliCommand, type Io } from './args';
 import { check } from './check';
 import { init } from './init';
-import { localStart } from './local/front';
+import { localStart } from './local/start';
 import { localInvoke } from './local/invoke';
 import { pack } from './pack';
 import { start } from './start';

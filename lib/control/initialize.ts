@@ -52,7 +52,7 @@ export class Initializer {
 
   private start(invocation: Invocation): Promise<unknown> {
     if (this.fn === undefined || this.done) return Promise.resolve();
-    const late = (what: string) => invocation.log(WARN, `The initializer had already finished; ${what} came later and was ignored.`);
+    const late = (what: string): void => invocation.log(WARN, `The initializer had already finished; ${what} came later and was ignored.`);
     if (this.run === undefined) {
       debug('running the initializer for %s', invocation.requestId);
       const run: Promise<unknown> = callHandler(this.fn, [invocation.context], late).then(

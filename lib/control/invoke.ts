@@ -23,7 +23,9 @@ function encodeResult(result: unknown): { body: string | Buffer; type?: string }
   if (Buffer.isBuffer(result)) return { body: result, type: 'application/octet-stream' };
   if (result instanceof Uint8Array) return { body: Buffer.from(result), type: 'application/octet-stream' };
   if (typeof result === 'string') return { body: result, type: 'text/plain; charset=utf-8' };
-  return { body: JSON.stringify(result) ?? '', type: 'application/json; charset=utf-8' };
+  // JSON.stringify gives undefined for a function or a symbol, whatever its declared type says.
+  const json = JSON.stringify(result) as string | undefined;
+  return { body: json ?? '', type: 'application/json; charset=utf-8' };
 }
 
 /**
@@ -31,7 +33,8 @@ function encodeResult(result: unknown): { body: string | Buffer; type?: string }
  * as body-parser does, so the keep-alive connection stays usable for the next invocation.
  */
 function readEvent(req: IncomingMessage, res: ServerResponse, invocation: Invocation, limit: number): Promise<Buffer | undefined> {
-  return getRawBody(req, { limit, length: req.headers['content-length'] }).catch((error: BodyError) => {
+  return getRawBody(req, { limit, length: req.headers['content-length'] }).catch((caught: unknown) => {
+    const error = caught as BodyError; // raw-body's errors (http-errors), or the stream's
     if (error.type === 'request.aborted') {
       // No one is left to answer; the End marker comes with 'close'.
       const of = error.expected === undefined ? '' : ` of ${error.expected}`;
@@ -40,7 +43,7 @@ function readEvent(req: IncomingMessage, res: ServerResponse, invocation: Invoca
     }
     const tooLarge = error.type === 'entity.too.large';
     const failure = tooLarge
-      ? controlError('EventTooLarge', `The event is ${bytes(error.length ?? 0)}, over the ${bytes(limit)} limit (option "limit" of fcRuntime()).`)
+      ? controlError('EventTooLarge', `The event is ${String(bytes(error.length ?? 0))}, over the ${String(bytes(limit))} limit (option "limit" of fcRuntime()).`)
       : controlError('BadEvent', `The event body could not be read: ${error.message}.`);
     req.resume();
     finished(req, () => respondError(res, invocation, failure, tooLarge ? 413 : 400));
@@ -63,7 +66,7 @@ export function createInvoke(handler: InvokeHandler | undefined, limit: number, 
   return async function invokeHandler(req: IncomingMessage, res: ServerResponse, invocation: Invocation): Promise<void> {
     const event = await readEvent(req, res, invocation, limit);
     if (event === undefined) return;
-    const late = (what: string) => invocation.log(WARN, `The invocation was already answered; ${what} came later and was ignored.`);
+    const late = (what: string): void => invocation.log(WARN, `The invocation was already answered; ${what} came later and was ignored.`);
     try {
       const run = callHandler(handler, [event, invocation.context], late);
       const result = await withTimeout(run, timeout, 'The event handler', late);

@@ -31,7 +31,7 @@ export class LifecycleHook {
   /** Runs the hook (or joins a once-hook's run), bounded by option `timeout`. */
   call(invocation: Invocation): Promise<unknown> {
     if (this.fn === undefined) return Promise.resolve();
-    const late = (what: string) => invocation.log(WARN, `The hook was already answered; ${what} came later and was ignored.`);
+    const late = (what: string): void => invocation.log(WARN, `The hook was already answered; ${what} came later and was ignored.`);
     let run = this.once ? this.run : undefined;
     if (run === undefined) {
       debug('running the %s hook for %s', invocation.kind, invocation.requestId);

@@ -35,8 +35,9 @@ export function describeError(error: unknown): FcError {
   if (isError(error)) {
     const stack = read(() => error.stack, undefined);
     return {
-      errorMessage: String(read(() => error.message, '')),
-      errorType: String(read(() => error.name, 'Error')),
+      // An Error's message and name may have been set to anything: String() whatever they hold.
+      errorMessage: String(read((): unknown => error.message, '')),
+      errorType: String(read((): unknown => error.name, 'Error')),
       stackTrace: typeof stack === 'string' ? stack.split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim()) : [],
     };
   }

@@ -11,6 +11,8 @@ const METHODS = [
   ['error', ERROR],
 ] as const;
 
+type ConsoleMethod = (this: Console, ...args: unknown[]) => void;
+
 let installed = false;
 
 /**
@@ -21,8 +23,8 @@ export function captureConsole(): void {
   if (installed) return;
   installed = true;
   for (const [name, level] of METHODS) {
-    const original = console[name];
-    console[name] = function fcConsole(this: Console, ...args: unknown[]) {
+    const original = (console as Record<typeof name, ConsoleMethod>)[name];
+    console[name] = function fcConsole(this: Console, ...args: unknown[]): void {
       const invocation = storage.getStore();
       if (invocation === undefined || !invocation.settings.console) return original.apply(this, args);
       invocation.log(level, format(...args));

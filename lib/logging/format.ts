@@ -29,7 +29,7 @@ function timestamp(): string {
       secondMs = now - ms;
       secondPrefix = new Date(secondMs).toISOString().slice(0, 20);
     }
-    stamp = secondPrefix + (ms < 10 ? '00' : ms < 100 ? '0' : '') + ms + 'Z';
+    stamp = secondPrefix + (ms < 10 ? '00' : ms < 100 ? '0' : '') + String(ms) + 'Z';
   }
   return stamp;
 }

@@ -76,6 +76,7 @@ export function redactChunk(chunk: unknown): unknown {
 }
 
 const guarded = new WeakSet<NodeJS.WritableStream>();
+type Write = (this: NodeJS.WritableStream, ...args: unknown[]) => boolean;
 let streamWriting = false;
 
 /**
@@ -94,7 +95,7 @@ export function isStreamWriting(): boolean {
 export function guardStream(stream: NodeJS.WritableStream, before?: () => void): void {
   if (guarded.has(stream)) return;
   guarded.add(stream);
-  const write = stream.write as (...args: unknown[]) => boolean;
+  const write = (stream as { write: Write }).write;
   stream.write = function redactingWrite(this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]) {
     if (before !== undefined) before();
     streamWriting = true;
@@ -103,5 +104,5 @@ export function guardStream(stream: NodeJS.WritableStream, before?: () => void):
     } finally {
       streamWriting = false;
     }
-  } as NodeJS.WritableStream['write'];
+  };
 }

@@ -75,7 +75,7 @@ app.use((req, res) => {
   res.status(404).render('404', { url: req.originalUrl });
 });
 
-// eslint-disable-next-line no-unused-vars
+// eslint-disable-next-line no-unused-vars -- Express tells an error handler by its four parameters
 app.use((err, req, res, next) => {
   console.error(err.stack);
   res.status(500).render('error', { message: err.message });

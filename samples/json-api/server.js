@@ -56,7 +56,7 @@ app.use((req, res) => {
   res.status(404).json({ error: 'not_found', message: `No route for ${req.method} ${req.path}` });
 });
 
-// eslint-disable-next-line no-unused-vars
+// eslint-disable-next-line no-unused-vars -- Express tells an error handler by its four parameters
 app.use((err, req, res, next) => {
   if (err instanceof tasks.ValidationError) {
     res.status(422).json({ error: 'validation_failed', details: err.details });

@@ -116,7 +116,7 @@ app.get('/uploads/:name', (req, res, next) => {
   });
 });
 
-// eslint-disable-next-line no-unused-vars
+// eslint-disable-next-line no-unused-vars -- Express tells an error handler by its four parameters
 app.use((err, req, res, next) => {
   if (!err.status || err.status >= 500) console.error(err);
   if (res.headersSent) return res.destroy();

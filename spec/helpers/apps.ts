@@ -85,8 +85,12 @@ export async function listen(handler: Handler): Promise<Server> {
   return server;
 }
 
+export function portOf(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
 export function urlOf(server: Server): string {
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${portOf(server)}`;
 }
 
 export function close(server: Server): Promise<void> {

@@ -1,8 +1,8 @@
-// FC's Start and End log markers around each request, as the specs check them.
+// FC's Start and End log markers around each request, as the specs check them, read with the runtime's own marker format.
 import { expect } from 'chai';
+import { endMarker, startMarker } from '../../lib/logging/format';
+import type { MarkerKind } from '../../lib/routing';
 import { escapeRegExp } from './output';
-
-export type MarkerKind = 'Invoke' | 'Initialize' | 'PreFreeze' | 'PreStop';
 
 /** Where the markers are written: a recording of this process's output (recordOutput()). */
 export interface MarkedLog {
@@ -13,14 +13,16 @@ export interface MarkedLog {
 }
 
 /**
- * Exactly one Start before exactly one End marker of `kind` for this request id, once the End is
- * written. Resolves with the two markers' line indexes.
+ * Exactly one Start before exactly one End marker of `kind` for this request id (an End without
+ * an error), once the End is written. Resolves with the two markers' line indexes.
  */
 export async function expectOneInvocation(log: MarkedLog, kind: MarkerKind, requestId: string): Promise<{ start: number; end: number }> {
-  await log.waitFor(new RegExp(`^FC ${kind} End RequestId: ${escapeRegExp(requestId)}$`));
+  const startLine = startMarker(kind, requestId).trimEnd();
+  const endLine = endMarker(kind, requestId).trimEnd();
+  await log.waitFor(new RegExp(`^${escapeRegExp(endLine)}$`));
   const lines = log.stdoutLines;
-  const starts = lines.flatMap((line, i) => (line === `FC ${kind} Start RequestId: ${requestId}` ? [i] : []));
-  const ends = lines.flatMap((line, i) => (line === `FC ${kind} End RequestId: ${requestId}` ? [i] : []));
+  const starts = lines.flatMap((line, i) => (line === startLine ? [i] : []));
+  const ends = lines.flatMap((line, i) => (line === endLine ? [i] : []));
   expect(starts, `${kind} Start markers of ${requestId}`).to.have.length(1);
   expect(ends, `${kind} End markers of ${requestId}`).to.have.length(1);
   expect(starts[0]).to.be.below(ends[0]);

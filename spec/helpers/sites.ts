@@ -1,17 +1,21 @@
 // Throwaway code folders for the CLI and register specs: real files in a temporary directory, with
 // express-fc-runtime and Express reachable from node_modules as in a user's project.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { run, type Child, type RunOptions } from './child';
+import { fixture, run, type Child, type RunOptions } from './child';
 
 /** The repository root: its package.json is express-fc-runtime, with dist/ built by pretest. */
 export const ROOT = join(__dirname, '..', '..', '..');
 /** The compiled CLI, as `npx fc-runtime` runs it. */
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
-/** A file's text, its text and mode (bootstrap must be 0o755), or a symbolic link to `link`. */
-export type SiteFile = string | Buffer | { content: string | Buffer; mode: number } | { link: string };
+/**
+ * A file's text, its text and mode (bootstrap must be 0o755), a symbolic link to `link`, or a copy of
+ * the compiled fixture `fixture` (`'sites/x.js'` for spec/fixtures/sites/x.ts): a site's own code,
+ * type-checked with the specs, which finds Express and express-fc-runtime in the site's node_modules.
+ */
+export type SiteFile = string | Buffer | { content: string | Buffer; mode: number } | { link: string } | { fixture: string };
 
 /** Packages the site's node_modules links to: this package and both Express majors. */
 const LINKED = { 'express-fc-runtime': ROOT, express: join(ROOT, 'node_modules', 'express'), express4: join(ROOT, 'node_modules', 'express4') };
@@ -39,6 +43,11 @@ export function makeSite(files: Record<string, SiteFile>, { modules = true }: { 
     mkdirSync(dirname(full), { recursive: true });
     if (typeof file === 'object' && 'link' in file) {
       symlinkSync(file.link, full);
+      continue;
+    }
+    if (typeof file === 'object' && 'fixture' in file) {
+      writeFileSync(full, readFileSync(fixture(file.fixture)));
+      chmodSync(full, 0o644);
       continue;
     }
     const { content, mode } = typeof file === 'object' && !Buffer.isBuffer(file) ? file : { content: file, mode: 0o644 };

@@ -5,10 +5,11 @@ import express4 from 'express4';
 import { Agent, request as httpRequest, type Server } from 'http';
 import { runInNewContext } from 'vm';
 import { serve, type FcContext, type Options } from '../../lib';
-import { close, expressFlavours, fcHeaders, listenPerTest } from '../helpers/apps';
+import { close, expressFlavours, fcHeaders, listenPerTest, portOf } from '../helpers/apps';
+import { call, type Answer } from '../helpers/http';
 import { expectOneInvocation } from '../helpers/markers';
 import { escapeRegExp, recordOutput } from '../helpers/output';
-import { call, deferred, pool, portOf, rawConnection, readAll, type Answer } from './helpers';
+import { deferred, pool, rawConnection, readAll } from './helpers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -134,17 +135,7 @@ const CASES: Case[] = [
   },
   {
     name: 'an oversize event sent chunked, without content-length',
-    send: (port, agent) =>
-      new Promise((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/invoke', headers: event(), agent }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks), text: Buffer.concat(chunks).toString() }));
-        });
-        req.on('error', reject);
-        for (let i = 0; i < 8; i++) req.write(Buffer.alloc(512, 'c'));
-        req.end();
-      }),
+    send: (port, agent) => call(port, { method: 'POST', path: '/invoke', headers: event(), body: Array.from({ length: 8 }, () => Buffer.alloc(512, 'c')), agent }),
     status: 413,
     body: fcError('EventTooLarge', /over the 1KB limit \(option "limit" of fcRuntime\(\)\)/),
   },

@@ -7,9 +7,9 @@ import type { Server } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { fcRuntime } from '../../lib';
-import { close, fcHeaders, listen } from '../helpers/apps';
+import { close, fcHeaders, listen, portOf } from '../helpers/apps';
+import { call, type Answer } from '../helpers/http';
 import { recordOutput } from '../helpers/output';
-import { call, portOf, type Answer } from './helpers';
 
 type Express = typeof express;
 

@@ -1,7 +1,8 @@
-// Helpers of the reliability suite: raw HTTP clients, bounded concurrency, and marker counting over whole logs.
+// Helpers of the reliability suite: raw TCP connections, bounded concurrency, and marker counting over whole logs.
 import { expect } from 'chai';
-import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'http';
-import { connect, type AddressInfo, type Socket } from 'net';
+import { connect, type Socket } from 'net';
+import { endMarker, parseMarker } from '../../lib/logging/format';
+import type { MarkerKind } from '../../lib/routing';
 import { escapeRegExp } from '../helpers/output';
 
 export function deferred<T = void>() {
@@ -12,46 +13,6 @@ export function deferred<T = void>() {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-export function portOf(server: Server): number {
-  return (server.address() as AddressInfo).port;
-}
-
-export interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  text: string;
-}
-
-export interface Call {
-  method?: string;
-  path: string;
-  headers?: OutgoingHttpHeaders;
-  body?: string | Buffer;
-  /** The agent whose connections carry the request; a fresh connection without one. */
-  agent?: Agent | false;
-  /** Gives up after this long; without it, the test's own timeout bounds the wait. */
-  timeoutMs?: number;
-}
-
-/** One request with Node's own client: fast enough for thousands, and the connection is in our hands. */
-export function call(port: number, { method = 'GET', path, headers = {}, body, agent = false, timeoutMs }: Call): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        resolve({ status: res.statusCode!, headers: res.headers, body: bytes, text: bytes.toString('utf8') });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** Runs `task(0..count-1)` with at most `concurrency` in flight; rejects with the first failure. */
@@ -83,18 +44,14 @@ export function readAll(socket: Socket): Promise<string> {
 }
 
 /** Start and End marker lines of one kind, by request id, in one pass over the log. */
-export function markerPositions(lines: readonly string[], kind = 'Invoke'): Map<string, { starts: number[]; ends: number[] }> {
-  const start = `FC ${kind} Start RequestId: `;
-  const end = `FC ${kind} End RequestId: `;
+export function markerPositions(lines: readonly string[], kind: MarkerKind = 'Invoke'): Map<string, { starts: number[]; ends: number[] }> {
   const byId = new Map<string, { starts: number[]; ends: number[] }>();
-  const entry = (id: string) => {
-    let found = byId.get(id);
-    if (found === undefined) byId.set(id, (found = { starts: [], ends: [] }));
-    return found;
-  };
   lines.forEach((line, index) => {
-    if (line.startsWith(start)) entry(line.slice(start.length)).starts.push(index);
-    else if (line.startsWith(end)) entry(line.slice(end.length).replace(/, Error: .*$/, '')).ends.push(index);
+    const marker = parseMarker(line);
+    if (marker === undefined || marker.kind !== kind) return;
+    let found = byId.get(marker.requestId);
+    if (found === undefined) byId.set(marker.requestId, (found = { starts: [], ends: [] }));
+    (marker.edge === 'Start' ? found.starts : found.ends).push(index);
   });
   return byId;
 }
@@ -103,7 +60,7 @@ export function markerPositions(lines: readonly string[], kind = 'Invoke'): Map<
  * Exactly one Start then exactly one End marker for each id, and no marker for any other id.
  * Counts every id at once, for logs of thousands of invocations.
  */
-export function expectMarkersOnce(lines: readonly string[], ids: readonly string[], kind = 'Invoke'): void {
+export function expectMarkersOnce(lines: readonly string[], ids: readonly string[], kind: MarkerKind = 'Invoke'): void {
   const byId = markerPositions(lines, kind);
   const wrong: string[] = [];
   for (const id of ids) {
@@ -125,12 +82,12 @@ export interface Log {
 }
 
 /** Resolves once every id's End marker of `kind` is written (they come a loop turn after the answer). */
-export async function waitForEnds(log: Log, ids: readonly string[], kind = 'Invoke'): Promise<void> {
+export async function waitForEnds(log: Log, ids: readonly string[], kind: MarkerKind = 'Invoke'): Promise<void> {
   for (;;) {
     const byId = markerPositions(log.stdoutLines, kind);
     const missing = ids.find((id) => (byId.get(id)?.ends.length ?? 0) === 0);
     if (missing === undefined) return;
-    const pattern = new RegExp(`^FC ${kind} End RequestId: ${escapeRegExp(missing)}(,|$)`);
+    const pattern = new RegExp(`^${escapeRegExp(endMarker(kind, missing).trimEnd())}(,|$)`);
     // The recording's own message lists every line: far too many for thousands of invocations.
     await log.waitFor(pattern, 10_000).catch(() => {
       throw new Error(`no ${kind} End marker for ${missing} within 10 s (${ids.length} ids awaited)`);

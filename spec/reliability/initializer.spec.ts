@@ -3,9 +3,10 @@ import { expect } from 'chai';
 import type { IncomingMessage, Server } from 'http';
 import { Agent } from 'http';
 import type { Options } from '../../lib';
-import { close, expressFlavours, fcHeaders, listen, listenPerTest } from '../helpers/apps';
+import { close, expressFlavours, fcHeaders, listen, listenPerTest, portOf } from '../helpers/apps';
+import { call, type Answer } from '../helpers/http';
 import { recordOutput } from '../helpers/output';
-import { call, deferred, expectMarkersOnce, portOf, waitForEnds, type Answer } from './helpers';
+import { deferred, expectMarkersOnce, waitForEnds } from './helpers';
 
 const CALLERS = 50;
 const HELD = 50;

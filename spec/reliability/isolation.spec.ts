@@ -6,9 +6,10 @@ import { Agent, type Server } from 'http';
 import { Readable, Transform, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { currentContext, logger, type FcContext } from '../../lib';
-import { close, expressFlavours, listen } from '../helpers/apps';
+import { close, expressFlavours, listen, portOf } from '../helpers/apps';
+import { call } from '../helpers/http';
 import { recordOutput } from '../helpers/output';
-import { call, expectMarkersOnce, pool, portOf, scaled, waitForEnds } from './helpers';
+import { expectMarkersOnce, pool, scaled, waitForEnds } from './helpers';
 
 const REQUESTS = scaled(10_000);
 const CONCURRENCY = 200;

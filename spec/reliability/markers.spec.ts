@@ -4,9 +4,10 @@ import express from 'express';
 import express4 from 'express4';
 import { Agent, request as httpRequest, type IncomingMessage, type Server } from 'http';
 import type { Options } from '../../lib';
-import { expressFlavours, fcHeaders, listenPerTest } from '../helpers/apps';
+import { expressFlavours, fcHeaders, listenPerTest, portOf } from '../helpers/apps';
+import { call } from '../helpers/http';
 import { recordOutput } from '../helpers/output';
-import { call, deferred, expectMarkersOnce, portOf, rawConnection, waitForEnds } from './helpers';
+import { deferred, expectMarkersOnce, rawConnection, waitForEnds } from './helpers';
 
 /** How many times each scenario runs, all scenarios at once. */
 const ROUNDS = 8;

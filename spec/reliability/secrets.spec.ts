@@ -4,10 +4,11 @@ import type express from 'express';
 import fc from 'fast-check';
 import { Agent, type Server } from 'http';
 import { logger, type Options } from '../../lib';
-import { close, expressFlavours, fcHeaders, listen } from '../helpers/apps';
+import { close, expressFlavours, fcHeaders, listen, portOf } from '../helpers/apps';
 import { withEnv } from '../helpers/env';
+import { call } from '../helpers/http';
 import { recordOutput } from '../helpers/output';
-import { call, deferred, portOf, waitForEnds } from './helpers';
+import { deferred, waitForEnds } from './helpers';
 
 const RUNS = 40;
 

@@ -3,10 +3,11 @@ import { expect } from 'chai';
 import type { Server } from 'http';
 import { inspect } from 'util';
 import { fcRuntime, type Options } from '../../lib';
-import { expressFlavours, fcHeaders, listenPerTest } from '../helpers/apps';
+import { expressFlavours, fcHeaders, listenPerTest, portOf } from '../helpers/apps';
+import { call } from '../helpers/http';
 import { expectOneInvocation } from '../helpers/markers';
 import { escapeRegExp, recordOutput } from '../helpers/output';
-import { call, deferred, portOf } from './helpers';
+import { deferred } from './helpers';
 
 describe('reliability: option timeout', () => {
   const output = recordOutput();

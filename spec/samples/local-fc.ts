@@ -1,9 +1,11 @@
 // A sample served by `fc-runtime local start`, its real bootstrap behind the local HTTP trigger, as the sample specs drive it.
 import { expect } from 'chai';
 import { join } from 'path';
+import { endMarker, parseMarker, startMarker } from '../../lib/logging/format';
+import type { MarkerKind } from '../../lib/routing';
 import { freePorts } from '../helpers/apps';
 import type { Child } from '../helpers/child';
-import { expectOneInvocation, type MarkerKind } from '../helpers/markers';
+import { expectOneInvocation } from '../helpers/markers';
 import { escapeRegExp } from '../helpers/output';
 import { cli, ROOT } from '../helpers/sites';
 
@@ -110,11 +112,12 @@ export async function invokeLocal(name: string, event: { file: string } | { inpu
     idOf,
     linesOf(what) {
       const id = idOf(what);
-      const start = lines.indexOf(`FC ${what} Start RequestId: ${id}`);
-      const end = lines.indexOf(`FC ${what} End RequestId: ${id}`);
+      const start = lines.indexOf(startMarker(what, id).trimEnd());
+      const end = lines.indexOf(endMarker(what, id).trimEnd());
       expect(start, `${what} Start marker of ${id}`).to.be.above(-1);
       expect(end, `${what} End marker of ${id}`).to.be.above(start);
-      expect(lines.filter((line) => line.startsWith(`FC ${what} Start RequestId: `)), `one ${what} Start`).to.have.length(1);
+      const starts = lines.map((line) => parseMarker(line)).filter((marker) => marker?.kind === what && marker.edge === 'Start');
+      expect(starts, `one ${what} Start`).to.have.length(1);
       return lines.slice(start + 1, end).filter((line) => line.split(' ')[1] === id);
     },
   };

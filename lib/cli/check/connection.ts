@@ -1,7 +1,7 @@
 // Whether FC's long-lived connections survive: FC reuses them for 15 minutes and more, and an invocation may run as long.
+import { fail, pass, type Verdict } from '../fc/verdict';
 import type { Answer } from './headers';
 import type { ServerRecord } from './probe';
-import { fail, pass, type Verdict } from './verdict';
 
 export const FC_CONNECTION_MS = 15 * 60 * 1000;
 

@@ -1,7 +1,8 @@
 // Response headers FC refuses: more than 8 KB of them, or names it reserves for itself.
 import type { IncomingHttpHeaders } from 'http';
-import { headerBytes, MAX_RESPONSE_HEADER_BYTES, responseHeaderFate, sizeText } from '../local/limits';
-import { fail, pass, type Verdict } from './verdict';
+import { headerBytes, MAX_RESPONSE_HEADER_BYTES, responseHeaderFate } from '../fc/limits';
+import { fail, pass, type Verdict } from '../fc/verdict';
+import { sizeText } from '../size-text';
 
 /** One answer the runtime gave during the check. */
 export interface Answer {

@@ -1,4 +1,5 @@
 // The doctor's output: one `✔ what` or `✖ what — fix` line per check, and the tally at the end.
+import type { Check, Verdict } from '../fc/verdict';
 
 export class Report {
   private passed = 0;
@@ -7,15 +8,28 @@ export class Report {
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
-  pass(what: string): void {
+  private pass(what: string): void {
     this.passed += 1;
     this.out.write(`✔ ${what}\n`);
   }
 
-  fail(what: string, fix: string): void {
+  private fail(what: string, fix: string): void {
     this.failed += 1;
     this.fixes.push(fix);
     this.out.write(`✖ ${what} — ${fix}\n`);
+  }
+
+  /** Judges `evidence` with each check in order and prints the verdicts (a check with nothing to judge prints none); returns them. */
+  judge<Evidence, V extends Verdict>(checks: readonly Check<Evidence, V>[], evidence: Evidence): V[] {
+    const verdicts: V[] = [];
+    for (const check of checks) {
+      const verdict = check(evidence);
+      if (verdict === undefined) continue;
+      if (verdict.ok) this.pass(verdict.what);
+      else this.fail(verdict.what, verdict.fix);
+      verdicts.push(verdict);
+    }
+    return verdicts;
   }
 
   /** Lines under a check (the runtime's log), indented so they read as part of it. */

@@ -20,14 +20,9 @@ export class RuntimeLog extends Writable {
     callback();
   }
 
-  /** Whether some whole line matches. */
-  has(pattern: RegExp): boolean {
-    return this.lines.some((line) => pattern.test(line));
-  }
-
-  /** Resolves once every pattern has matched a line, or after `timeoutMs` with those that have. */
-  async waitForAll(patterns: readonly RegExp[], timeoutMs: number): Promise<void> {
-    const done = () => patterns.every((pattern) => this.has(pattern));
+  /** Resolves once each test has passed on some whole line, or after `timeoutMs` with those that have. */
+  async waitForAll(tests: readonly ((line: string) => boolean)[], timeoutMs: number): Promise<void> {
+    const done = () => tests.every((test) => this.lines.some(test));
     if (done()) return;
     await new Promise<void>((resolve) => {
       const finish = () => {

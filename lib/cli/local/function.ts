@@ -1,7 +1,8 @@
 // The function behind the local HTTP trigger: one instance at a time, initialized once, and a new one after a crash, as FC does.
 import { randomUUID } from 'crypto';
-import { Instance, type InstanceOptions } from './instance';
-import { afterEndMarker, failed, summaryLine } from './report';
+import { failed } from '../fc/answer';
+import { Instance, type InstanceOptions } from '../fc/instance';
+import { afterEndMarker, summaryLine } from './summary';
 
 /** What the front prints: the runtime's own log is in `options.output`; these are the front's lines. */
 export interface FrontOutput {
@@ -42,7 +43,7 @@ export class LocalFunction {
     this.current = starting;
     starting.then(
       (instance) =>
-        void instance.exited.then((status) => {
+        void instance.runtime.exited.then((status) => {
           if (this.stopping || this.current !== starting) return;
           this.current = undefined;
           this.output.warn(`fc-runtime local: the runtime exited (${status}); the next request starts a new instance, as FC would.\n`);
@@ -59,7 +60,7 @@ export class LocalFunction {
     const requestId = randomUUID();
     const started = Date.now();
     try {
-      const answer = await instance.control('/initialize', undefined, undefined, requestId);
+      const answer = await instance.client.control('/initialize', undefined, undefined, requestId);
       await afterEndMarker(instance, requestId);
       this.output.say(summaryLine({ what: 'Initialize', status: answer.status, headers: answer.headers, ms: answer.ms, requestId }));
       if (failed(answer.headers)) throw new NotReady(`the function's initializer failed (${answer.status}); see its log.`);

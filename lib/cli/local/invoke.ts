@@ -3,10 +3,12 @@ import { randomUUID } from 'crypto';
 import { readFile, stat } from 'fs/promises';
 import { UserError } from '../../user-error';
 import type { Io, LocalInvokeCommand } from '../args';
-import { Instance, type ControlAnswer } from './instance';
-import { MAX_BODY_BYTES, sizeText } from './limits';
-import { afterEndMarker, failed, summaryLine } from './report';
-import { signalExitCode, stopSignals } from './signals';
+import { failed, type ControlAnswer } from '../fc/answer';
+import { Instance } from '../fc/instance';
+import { MAX_BODY_BYTES } from '../fc/limits';
+import { signalExitCode, stopSignals } from '../fc/signals';
+import { sizeText } from '../size-text';
+import { afterEndMarker, summaryLine } from './summary';
 
 function tooLarge(bytes: number): UserError {
   return new UserError(`the event is ${sizeText(bytes)}, over FC's 32 MB limit for a synchronous invocation.`);
@@ -53,13 +55,13 @@ async function call(instance: Instance, what: string, controlPath: string, body:
   let problem: string | undefined;
   try {
     // The event may run as long as the function's timeout, which FC knows and this does not.
-    answer = await instance.control(controlPath, body, controlPath === '/invoke' ? Infinity : undefined, requestId);
+    answer = await instance.client.control(controlPath, body, controlPath === '/invoke' ? Infinity : undefined, requestId);
   } catch (error) {
     problem = (error as Error).message;
   }
   await afterEndMarker(instance, requestId);
   if (answer === undefined) {
-    const exit = instance.exitStatus === undefined ? '' : `; the runtime exited (${instance.exitStatus})`;
+    const exit = instance.runtime.exitStatus === undefined ? '' : `; the runtime exited (${instance.runtime.exitStatus})`;
     io.stderr.write(summaryLine({ what, status: 'no answer', ms: Date.now() - started, requestId, note: `${problem}${exit}` }));
     return undefined;
   }

@@ -1,5 +1,5 @@
 // The progress line of a large pack, on stderr: redrawn in place on a terminal, a line per quarter elsewhere.
-import { sizeText } from '../local/limits';
+import { sizeText } from '../size-text';
 
 /** A tree is large, and worth a progress line, past either of these. */
 export const LARGE_FILES = 1000;

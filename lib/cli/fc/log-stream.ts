@@ -1,14 +1,15 @@
-// The runtime's log on its way to the terminal: the function's fake credentials masked, and each whole line seen by the instance.
+// The runtime's log on its way to the terminal: the function's fake credentials redacted, and each whole line seen by the instance.
 import { Transform, type TransformCallback } from 'stream';
 import { StringDecoder } from 'string_decoder';
-import { REDACTED } from '../../logging/redact';
+import { redact } from '../../logging/redact';
 
-// A line still open this long is written anyway (a prompt, a progress bar), masked as far as it goes.
+// A line still open this long is written anyway (a prompt, a progress bar), redacted as far as it goes.
 const OPEN_LINE_MS = 50;
 
 /**
  * A Transform for one of the runtime's output streams. Text is passed on line by line with every
- * secret replaced, so a secret split across two chunks is still caught; `onLine` gets each whole line.
+ * secret given to rememberCredentials() replaced, so a secret split across two chunks is still
+ * caught; `onLine` gets each whole line.
  */
 export class LogStream extends Transform {
   private readonly decoder = new StringDecoder('utf8');
@@ -18,16 +19,8 @@ export class LogStream extends Transform {
   private written = '';
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly secrets: readonly string[],
-    private readonly onLine: (line: string) => void,
-  ) {
+  constructor(private readonly onLine: (line: string) => void) {
     super();
-  }
-
-  private mask(text: string): string {
-    for (const secret of this.secrets) if (text.includes(secret)) text = text.replaceAll(secret, REDACTED);
-    return text;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -38,7 +31,7 @@ export class LogStream extends Transform {
   override _flush(callback: TransformCallback): void {
     this.accept(this.decoder.end());
     this.writeOpen();
-    if (this.written !== '') this.onLine(this.mask(this.written));
+    if (this.written !== '') this.onLine(redact(this.written));
     this.written = '';
     callback();
   }
@@ -58,11 +51,11 @@ export class LogStream extends Transform {
     } else {
       const complete = this.open + text.slice(0, end + 1);
       this.open = text.slice(end + 1);
-      this.push(this.mask(complete));
+      this.push(redact(complete));
       const lines = (this.written + complete).split('\n');
       this.written = '';
       lines.pop();
-      for (const line of lines) this.onLine(this.mask(line.replace(/\r$/, '')));
+      for (const line of lines) this.onLine(redact(line.replace(/\r$/, '')));
     }
     if (this.open !== '') this.timer = setTimeout(() => this.writeOpen(), OPEN_LINE_MS);
   }
@@ -71,7 +64,7 @@ export class LogStream extends Transform {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.open === '') return;
-    this.push(this.mask(this.open));
+    this.push(redact(this.open));
     this.written += this.open;
     this.open = '';
   }

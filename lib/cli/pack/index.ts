@@ -1,13 +1,14 @@
 // fc-runtime pack: the code ZIP FC takes — bootstrap executable, VCS and dev-only files out, production node_modules in.
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync } from 'fs';
 import { basename, dirname, join, relative, resolve } from 'path';
-import { UserError } from '../user-error';
-import type { Io, PackCommand } from './args';
-import { sizeText } from './local/limits';
-import { dependencies } from './pack/dependencies';
-import { Selector, zipPaths, type Selection } from './pack/files';
-import { Progress } from './pack/progress';
-import { writeZip } from './pack/zip';
+import { UserError } from '../../user-error';
+import type { Io, PackCommand } from '../args';
+import { codeFolder } from '../fc/code-folder';
+import { sizeText } from '../size-text';
+import { dependencies } from './dependencies';
+import { Selector, zipPaths, type Selection } from './files';
+import { Progress } from './progress';
+import { writeZip } from './zip';
 
 const EXECUTABLE = 0o100755;
 /** At most this many names in each summary list. */
@@ -19,19 +20,6 @@ function list(names: readonly string[]): string {
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
-/** The code folder, which must be one. */
-function codeFolder(given: string): string {
-  const dir = resolve(given);
-  let stats;
-  try {
-    stats = statSync(dir);
-  } catch {
-    throw new UserError(`no code folder ${given}`);
-  }
-  if (!stats.isDirectory()) throw new UserError(`${given} is not a folder; give the code folder that holds bootstrap.`);
-  return dir;
 }
 
 /** Makes sure the ZIP can be written before any work: the temporary file it is written to first is created now. */

@@ -1,5 +1,6 @@
-// Where a port is listening, read from the kernel's socket tables: FC reaches the instance from outside, so 127.0.0.1 is not enough.
+// The instance's port: a free one to give it, whether it accepts connections yet, and on which addresses (FC reaches it from outside, so 127.0.0.1 is not enough).
 import { readFileSync } from 'fs';
+import { connect, createServer } from 'net';
 
 const LISTEN = '0A';
 
@@ -42,4 +43,23 @@ export function listeningAddresses(port: number): string[] | undefined {
 /** Whether FC, connecting from outside the instance, could reach a server listening on these addresses. */
 export function reachable(addresses: string[]): boolean {
   return addresses.some((address) => !/^(127\.|::1$)/.test(address));
+}
+
+/** A port nothing listens on now, for the next instance. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Whether something accepts a connection on `port` of 127.0.0.1. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(true)).once('error', () => resolve(false));
+    socket.once('close', () => socket.destroy());
+    socket.once('connect', () => socket.end());
+  });
 }

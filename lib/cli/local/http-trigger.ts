@@ -2,10 +2,11 @@
 import { randomUUID } from 'crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'http';
 import { pipeline } from 'stream';
+import type { Instance } from '../fc/instance';
+import { headerBytes, MAX_BODY_BYTES, MAX_RESPONSE_HEADER_BYTES, passesRequestHeader, responseHeaderFate } from '../fc/limits';
+import { sizeText } from '../size-text';
 import { LocalFunction, NotReady, type FrontOutput } from './function';
-import type { Instance } from './instance';
-import { headerBytes, MAX_BODY_BYTES, MAX_RESPONSE_HEADER_BYTES, passesRequestHeader, responseHeaderFate, sizeText } from './limits';
-import { afterEndMarker, summaryLine } from './report';
+import { afterEndMarker, summaryLine } from './summary';
 
 const tooLargeMessage = (size: string) => `the request body is ${size}, over FC's 32 MB limit for a synchronous invocation.`;
 
@@ -84,7 +85,7 @@ export async function forward(req: IncomingMessage, res: ServerResponse, fn: Loc
 
   const forwarded: OutgoingHttpHeaders = {};
   for (const [name, values] of Object.entries(headers)) forwarded[name] = values.length === 1 ? values[0] : values;
-  const upstream = ready.request(req.method ?? 'GET', req.url ?? '/', { ...forwarded, ...ready.headers('/http-invoke', requestId) });
+  const upstream = ready.client.request(req.method ?? 'GET', req.url ?? '/', { ...forwarded, ...ready.client.headers('/http-invoke', requestId) });
   // The body is piped, not pipelined: over the limit the client still gets its 400 (Node reads and
   // drops the rest of the body), which a destroyed request socket would not allow.
   let bodyBytes = 0;
@@ -106,7 +107,7 @@ export async function forward(req: IncomingMessage, res: ServerResponse, fn: Loc
   upstream.on('error', (error) => {
     if (answeredBy === 'function') res.destroy();
     if (answeredBy !== undefined || res.destroyed) return;
-    const exited = ready.exitStatus === undefined ? '' : ` (the runtime exited: ${ready.exitStatus})`;
+    const exited = ready.runtime.exitStatus === undefined ? '' : ` (the runtime exited: ${ready.runtime.exitStatus})`;
     answer(502, 'FunctionNoAnswer', `the function's runtime closed the connection without an answer: ${error.message}${exited}; see its log.`, { close: true });
   });
 

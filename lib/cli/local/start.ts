@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import { resolve } from 'path';
 import { UserError } from '../../user-error';
 import type { Io, LocalStartCommand } from '../args';
+import { stopSignals } from '../fc/signals';
 import { LocalFunction, type FrontOutput } from './function';
-import { forward } from './proxy';
-import { stopSignals } from './signals';
+import { forward } from './http-trigger';
 
 const HOST = '127.0.0.1';
 
@@ -57,7 +57,7 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
     await Promise.race([initialized, signals.received]);
     if (!signals.signal.aborted) output.say(
       `fc-runtime local: http://${HOST}:${command.port}/ → ${resolve(command.dir)}/bootstrap ` +
-        `(pid ${instance.pid}, listening after ${instance.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
+        `(pid ${instance.runtime.pid}, listening after ${instance.runtime.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
     );
 
     const signal = await signals.received;

@@ -1,25 +1,19 @@
 // The lines the local FC prints about each call: what FC's console shows for an invocation.
 import type { IncomingHttpHeaders } from 'http';
-import type { Instance } from './instance';
+import { parseMarker } from '../../logging/format';
+import { failed, fcStatus } from '../fc/answer';
+import type { Instance } from '../fc/instance';
 
 /** How long the runtime's End marker for a call may trail its answer before the call's line is printed anyway. */
 const MARKER_WAIT_MS = 300;
 
 /** Resolves once the runtime's End marker for `requestId` is out (or a moment later): the call's line then reads after its log. */
 export async function afterEndMarker(instance: Instance | undefined, requestId: string): Promise<void> {
-  await instance?.waitForLine(new RegExp(`End RequestId: ${requestId}`), MARKER_WAIT_MS);
-}
-
-/** The `x-fc-status` the runtime answered, if any. */
-export function fcStatus(headers: IncomingHttpHeaders): string | undefined {
-  const value = headers['x-fc-status'];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** FC's verdict: a call failed when `x-fc-status` says anything but 200; without the header it succeeded. */
-export function failed(headers: IncomingHttpHeaders): boolean {
-  const status = fcStatus(headers);
-  return status !== undefined && status.trim() !== '200';
+  const isEnd = (line: string) => {
+    const marker = parseMarker(line);
+    return marker?.edge === 'End' && marker.requestId === requestId;
+  };
+  await instance?.runtime.waitForLine(isEnd, MARKER_WAIT_MS);
 }
 
 export interface CallSummary {
