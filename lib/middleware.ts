@@ -50,7 +50,8 @@ export class Runtime {
     this.preFreeze = new LifecycleHook(this.settings.preFreeze, false, this.settings.timeout);
     this.preStop = new LifecycleHook(this.settings.preStop, true, this.settings.timeout);
     guardStream(process.stdout, flushPending);
-    guardStream(process.stderr);
+    // stderr writes the queue first too: FC reads both into the invocation's log, Start marker first.
+    guardStream(process.stderr, flushPending);
     guardDescriptors(flushPending);
     if (this.settings.console) captureConsole();
     installCrashHandlers();
@@ -113,7 +114,7 @@ export class Runtime {
       // Off FC a client's x-fc-* headers mean nothing: every request is plain HTTP for the app.
       const fcHeaders = trusted ? headers : NO_HEADERS;
       const controlPath = trusted ? controlPathOf(req, headers) : HTTP_INVOKE;
-      const header = headers['x-fc-request-id'];
+      const header = fcHeaders['x-fc-request-id'];
       const requestId = typeof header === 'string' && isRequestId(header) ? header : randomUUID();
       const route = controlRoute(controlPath);
       const invocation = new Invocation(route?.kind ?? 'Invoke', requestId, settings, res, done);

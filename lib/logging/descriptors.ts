@@ -26,7 +26,7 @@ function byteLength(data: unknown, rest: unknown[]): number {
 
 /**
  * Wraps fs.writeSync and fs.write for descriptors 1 and 2: `before` runs first (stdout's queue is
- * written, so the Start marker precedes the line), then secrets are redacted. A write with a
+ * written, so the Start marker precedes the line on either), then secrets are redacted. A write with a
  * secret goes out redacted in one piece and reports the length the caller gave, as if written
  * whole. Once per process; every other descriptor goes straight through.
  */
@@ -38,7 +38,7 @@ export function guardDescriptors(before: () => void): void {
 
   (fs as { writeSync: WriteSync }).writeSync = function fcWriteSync(fd, data, ...rest) {
     if ((fd !== 1 && fd !== 2) || isStreamWriting()) return writeSync(fd, data, ...rest);
-    if (fd === 1) before();
+    before();
     if (!hasSecrets()) return writeSync(fd, data, ...rest);
     const chunk = written(data, rest);
     const redacted = redactChunk(chunk);
@@ -49,7 +49,7 @@ export function guardDescriptors(before: () => void): void {
 
   (fs as { write: Write }).write = function fcWrite(fd, data, ...rest) {
     if ((fd !== 1 && fd !== 2) || isStreamWriting()) return write(fd, data, ...rest);
-    if (fd === 1) before();
+    before();
     const callback = rest[rest.length - 1] as WriteCallback;
     if (!hasSecrets() || typeof callback !== 'function') return write(fd, data, ...rest);
     const args = rest.slice(0, -1);
