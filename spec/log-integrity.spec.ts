@@ -7,7 +7,7 @@ import express from 'express';
 import { fcRuntime } from '../lib';
 import { endMarker } from '../lib/logging/format';
 import { Tail, TAIL_BYTES } from '../lib/logging/tail';
-import { rememberCredentials } from '../lib/logging/redact';
+import { pinCredentials, redact, rememberCredentials } from '../lib/logging/redact';
 import { freePorts, listenPerTest, newRequestId } from './helpers/apps';
 import { fixture, watch, type Child } from './helpers/child';
 import { call } from './helpers/http';
@@ -122,13 +122,25 @@ describe('log integrity', () => {
     });
   });
 
+  describe('the list of secrets', () => {
+    it('keeps the environment’s for good and only the 64 newest that requests brought: its size, and the cost of matching it, are bounded', () => {
+      const pinned = `pinned-${randomBytes(12).toString('hex')}`;
+      pinCredentials(pinned, undefined);
+      const brought = Array.from({ length: 2048 }, (_, i) => `short${i}`);
+      for (const secret of brought) rememberCredentials(secret, undefined);
+      expect(redact(pinned)).to.equal('[redacted]');
+      expect(brought.filter((secret) => redact(secret) === '[redacted]')).to.deep.equal(brought.slice(-64));
+    });
+  });
+
   describe('x-fc-log-result', () => {
     it('is redacted before it is cut: a secret across the cut leaves no tail', () => {
       const secret = `cut-secret-${randomBytes(24).toString('hex')}`;
       rememberCredentials(secret, undefined);
       const tail = new Tail();
-      // The secret ends 10 characters into the kept part: cut first, its last 10 characters would stay.
-      tail.push('x'.repeat(100) + secret + 'y'.repeat(TAIL_BYTES - 10 - 1) + '\n');
+      // A log long enough to be cut as it grows, the secret ending 10 characters into the part kept:
+      // cut before redaction, its last 10 characters would stay.
+      tail.push('x'.repeat(4 * TAIL_BYTES) + secret + 'y'.repeat(TAIL_BYTES - 10 - 1) + '\n');
       const text = Buffer.from(tail.encode(), 'base64').toString();
       expect(text).not.to.contain(secret.slice(-10));
       expect(text.length).to.be.at.most(TAIL_BYTES);
