@@ -102,6 +102,18 @@ describe('trust: x-fc-* request headers', () => {
         expect(runs).to.include(onFc ? { initialize: 1, preStop: 1 } : { initialize: 0, preStop: 0 });
       });
 
+      it(onFc ? 'writes markers and lines under FC’s request id' : 'writes markers and lines as on FC, under a fresh request id: a client’s x-fc-request-id is not taken', async () => {
+        const { app } = site({ trustFcHeaders });
+        const server = await listen(app);
+        await call(server, { path: '/log?text=marked', headers: { 'x-fc-request-id': 'client-chosen' } });
+        const start = await output().waitFor(/^FC Invoke Start RequestId: /);
+        const id = start.slice('FC Invoke Start RequestId: '.length);
+        if (onFc) expect(id).to.equal('client-chosen');
+        else expect(id).to.match(/^[0-9a-f-]{36}$/);
+        await expectOneInvocation(output(), 'Invoke', id);
+        expect(output().stdout).to.match(new RegExp(`^\\S+Z ${id} \\[INFO\\] marked$`, 'm'));
+      });
+
       it(onFc ? 'answers x-fc-log-type: Tail with the log in x-fc-log-result' : 'never answers x-fc-log-result', async () => {
         const { app } = site({ trustFcHeaders });
         const server = await listen(app);
