@@ -210,3 +210,14 @@ export function invocationOf(value: unknown): Invocation | undefined {
 export function currentContext(): FcContext | undefined {
   return storage.getStore()?.context;
 }
+
+/**
+ * `{ requestId }` of the invocation this code runs in, `{}` outside any: made to be pino's `mixin`
+ * option (`pino({ mixin: requestIdMixin })`), so that every JSON line a logger writes during an
+ * invocation carries FC's request id, as the runtime's own lines do. Any logger that merges an
+ * object into its lines can use it the same way.
+ */
+export function requestIdMixin(): { requestId?: string } {
+  const context = storage.getStore()?.context;
+  return context === undefined ? {} : { requestId: context.requestId };
+}

@@ -8,7 +8,7 @@ import { join } from 'path';
 import { Readable, Transform, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import request from 'supertest';
-import { currentContext, type FcContext, type Options } from '../lib';
+import { currentContext, requestIdMixin, type FcContext, type Options } from '../lib';
 import { bareApp, close, expressFlavours, fcHeaders, listen, newRequestId, urlOf } from './helpers/apps';
 import { withEnv } from './helpers/env';
 import { escapeRegExp, recordOutput } from './helpers/output';
@@ -130,13 +130,14 @@ describe('request context: req.fc and currentContext()', () => {
 
   it('is undefined in the test itself, outside any request', () => {
     expect(currentContext()).to.equal(undefined);
+    expect(requestIdMixin()).to.deep.equal({});
   });
 
   for (const stack of stacks) {
     describe(stack.name, () => {
       let server: Server;
       // What the last request's handler saw, for the tests that compare objects in-process.
-      let seen: { fromReq: FcContext | undefined; current: FcContext | undefined } | undefined;
+      let seen: { fromReq: FcContext | undefined; current: FcContext | undefined; mixin: { requestId?: string } } | undefined;
       let held: { entered: (id: string | null) => void; release: Promise<void> } | undefined;
       let bodyEnded: ((id: string | null) => void) | undefined;
       let inFlight = 0;
@@ -144,7 +145,7 @@ describe('request context: req.fc and currentContext()', () => {
 
       const routes: Record<string, Route> = {
         '/context'(req, res) {
-          seen = { fromReq: req.fc, current: currentContext() };
+          seen = { fromReq: req.fc, current: currentContext(), mixin: requestIdMixin() };
           res.end('ok');
         },
         async '/async'(_req, res) {
@@ -280,6 +281,7 @@ describe('request context: req.fc and currentContext()', () => {
         expect(snapshot(seen?.current)).to.deep.equal(expected);
         expectLogger(seen?.fromReq);
         expectLogger(seen?.current);
+        expect(seen?.mixin).to.deep.equal({ requestId: headers['x-fc-request-id'] });
       });
 
       it('gives memory and initializationTimeout as numbers', async () => {

@@ -1,4 +1,4 @@
-// Writes straight to file descriptors 1 and 2 (pino's sonic-boom, fs.writeSync(1, …)): after our queued lines, and redacted.
+// Writes straight to file descriptors 1 and 2 (pino's sonic-boom, fs.writeSync(1, …)): after our queued lines, in the order called, and redacted.
 import fs from 'fs';
 import { hasSecrets, isStreamWriting, redactChunk } from './redact';
 
@@ -26,7 +26,8 @@ function byteLength(data: unknown, rest: unknown[]): number {
 
 /**
  * Wraps fs.writeSync and fs.write for descriptors 1 and 2: `before` runs first (stdout's queue is
- * written, so the Start marker precedes the line on either), then secrets are redacted. A write with a
+ * written, so the Start marker precedes the line on either), then secrets are redacted; fs.write
+ * writes at once, as fs.writeSync does, and calls back on the next tick. A write with a
  * secret goes out redacted in one piece and reports the length the caller gave, as if written
  * whole. Once per process; every other descriptor goes straight through.
  */
@@ -49,14 +50,22 @@ export function guardDescriptors(before: () => void): void {
 
   (fs as { write: Write }).write = function fcWrite(fd, data, ...rest) {
     if ((fd !== 1 && fd !== 2) || isStreamWriting()) return write(fd, data, ...rest);
-    before();
     const callback = rest[rest.length - 1] as WriteCallback;
-    if (!hasSecrets() || typeof callback !== 'function') return write(fd, data, ...rest);
-    const args = rest.slice(0, -1);
-    const chunk = written(data, args);
-    const redacted = redactChunk(chunk);
-    if (redacted === chunk) return write(fd, data, ...rest);
-    const length = byteLength(data, args);
-    write(fd, redacted, (error: Error | null) => callback(error, error === null ? length : 0, data));
+    // Without a callback fs.write throws its own error.
+    if (typeof callback !== 'function') return write(fd, data, ...rest);
+    // Written now, through the guarded writeSync above, with the callback called as fs.write would:
+    // an asynchronous write runs on libuv's thread pool and lands whenever it gets there — after
+    // the End marker that process.stdout.write writes at once. pino's default destination (an
+    // asynchronous sonic-boom on fd 1) had a request's lines follow its End marker (loggers.spec).
+    // Node writes stdout to a file or a pipe synchronously for the same reason. A full pipe throws
+    // EAGAIN here, which the callback gets, as it would have from fs.write.
+    let length: number;
+    try {
+      length = (fs.writeSync as unknown as WriteSync)(fd, data, ...rest.slice(0, -1));
+    } catch (error) {
+      process.nextTick(callback, error);
+      return;
+    }
+    process.nextTick(callback, null, length, data);
   };
 }
