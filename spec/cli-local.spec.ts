@@ -236,8 +236,8 @@ describe('fc-runtime local', () => {
     it("prints the runtime's log and one line per request with status, x-fc-status, duration, size and request id", async () => {
       const reply = await send(port, 'GET', '/echo/line?q=1');
       const { requestId } = JSON.parse(reply.body.toString());
-      await child.waitFor(new RegExp(`^\\S+Z ${requestId} \\[INFO\\] echo GET /echo/line\\?q=1$`));
-      await child.waitFor(new RegExp(`^FC GET /echo/line\\?q=1: 200, x-fc-status 200, \\d+\\.\\d ms, ${reply.body.length} B, RequestId: ${requestId}$`));
+      await child.waitFor(new RegExp(`^\\S+Z ${String(requestId)} \\[INFO\\] echo GET /echo/line\\?q=1$`));
+      await child.waitFor(new RegExp(`^FC GET /echo/line\\?q=1: 200, x-fc-status 200, \\d+\\.\\d ms, ${reply.body.length} B, RequestId: ${String(requestId)}$`));
     });
 
     it("does not let a client set FC's x-fc-* headers", async () => {
@@ -274,7 +274,7 @@ describe('fc-runtime local', () => {
       await child.waitFor(/POST \/upload\?case=declared: the request body is 32\.0 MB, over FC's 32 MB limit/);
       // A later request's line is out: had the first been forwarded, the app's log line would be too.
       const after = await send(port, 'GET', '/echo/after-declared');
-      await child.waitFor(new RegExp(`RequestId: ${JSON.parse(after.body.toString()).requestId}$`));
+      await child.waitFor(new RegExp(`RequestId: ${String(JSON.parse(after.body.toString()).requestId)}$`));
       expect(child.stdout).not.to.contain('upload /upload?case=declared');
     });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { open, type Entry } from 'yauzl';
-import { makeSite, removeSites, runCli, type Finished, type SiteFile } from './helpers/sites';
+import { makeSite, removeSites, runCli, symlink, type Finished, type SiteFile } from './helpers/sites';
 
 /** A folder of real files only: pack must not follow the test links of makeSite()'s node_modules. */
 const makeFolder = (files: Record<string, SiteFile>) => makeSite(files, { modules: false });
@@ -98,8 +98,8 @@ function site(extra: Record<string, SiteFile> = {}): string {
     'node_modules/dev-c/cli.js': '#!/usr/bin/env node\n',
     'node_modules/shared-e/package.json': json({ name: 'shared-e' }),
     'node_modules/extra-g/package.json': json({ name: 'extra-g' }),
-    'node_modules/.bin/prod-a': { link: '../prod-a/bin.js' },
-    'node_modules/.bin/dev-c': { link: '../dev-c/cli.js' },
+    'node_modules/.bin/prod-a': symlink('../prod-a/bin.js'),
+    'node_modules/.bin/dev-c': symlink('../dev-c/cli.js'),
     'node_modules/.package-lock.json': '{}',
     ...extra,
   });
@@ -156,7 +156,7 @@ describe('fc-runtime pack', () => {
 
     it('are read through symbolic links: a linked file or folder is stored as what it points to', async () => {
       const shared = makeFolder({ 'config.json': '{"shared":true}\n', 'views/home.html': '<p>home</p>\n' });
-      const { zip } = await packed(site({ 'config.json': { link: join(shared, 'config.json') }, views: { link: join(shared, 'views') } }));
+      const { zip } = await packed(site({ 'config.json': symlink(join(shared, 'config.json')), views: symlink(join(shared, 'views')) }));
       expect(zip.get('config.json')).to.deep.include({ mode: 0o100644 });
       expect(zip.get('config.json')?.content.toString()).to.equal('{"shared":true}\n');
       expect(zip.get('views/home.html')?.content.toString()).to.equal('<p>home</p>\n');
@@ -211,7 +211,7 @@ describe('fc-runtime pack', () => {
       });
       const dir = site({
         'package.json': JSON.stringify({ dependencies: { 'prod-a': '1', 'linked-pkg': `file:${working}` } }),
-        'node_modules/linked-pkg': { link: working },
+        'node_modules/linked-pkg': symlink(working),
       });
       const { zip } = await packed(dir);
       const names = [...zip.keys()].filter((name) => name.startsWith('node_modules/linked-pkg/')).sort();
@@ -267,7 +267,7 @@ describe('fc-runtime pack', () => {
 
     it('leaves no ZIP and no temporary file behind when a file cannot be read as it was listed', async () => {
       // /proc files say they are empty and then give bytes: the ZIP cannot be written consistently.
-      const dir = makeFolder({ bootstrap: { content: '#!/bin/bash\nexec node server.js\n', mode: 0o755 }, status: { link: '/proc/self/status' } });
+      const dir = makeFolder({ bootstrap: { content: '#!/bin/bash\nexec node server.js\n', mode: 0o755 }, status: symlink('/proc/self/status') });
       const run = await runCli(['pack', '.', '-o', 'out.zip'], { cwd: dir });
       expect(run.code).to.equal(1);
       expect(run.stderr).to.match(/^fc-runtime pack: could not write the ZIP: status: .+\n$/);

@@ -14,7 +14,8 @@ import { withEnv } from './helpers/env';
 import { escapeRegExp, recordOutput } from './helpers/output';
 
 type FcRequest = IncomingMessage & { fc?: FcContext };
-type Route = (req: FcRequest, res: ServerResponse) => void;
+// An async route's promise goes to Express as it would from a real app's handler.
+type Route = (req: FcRequest, res: ServerResponse) => void | Promise<void>;
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Express 5, Express 4 and a bare http handler, each with fcRuntime(options) in front of `route`. */
@@ -23,7 +24,13 @@ const stacks: { name: string; app(options: Options | undefined, route: Route): H
     name: flavour.name,
     app: (options: Options | undefined, route: Route) => flavour.app(options, (app) => app.use((req, res) => route(req, res))),
   })),
-  { name: 'a bare http handler', app: (options: Options | undefined, route: Route) => bareApp(options, route) },
+  {
+    name: 'a bare http handler',
+    app: (options: Options | undefined, route: Route) =>
+      bareApp(options, (req, res) => {
+        void route(req, res);
+      }),
+  },
 ];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -143,17 +150,33 @@ describe('request context: req.fc and currentContext()', () => {
       let inFlight = 0;
       let maxInFlight = 0;
 
-      const routes: Record<string, Route> = {
+      const routes: Partial<Record<string, Route>> = {
         '/context'(req, res) {
           seen = { fromReq: req.fc, current: currentContext(), mixin: requestIdMixin() };
           res.end('ok');
         },
         async '/async'(_req, res) {
           const ids: Record<string, string | null> = { sync: idNow() };
-          await new Promise<void>((resolve) => setTimeout(() => ((ids.setTimeout = idNow()), resolve()), 1));
-          await new Promise<void>((resolve) => setImmediate(() => ((ids.setImmediate = idNow()), resolve())));
-          await new Promise<void>((resolve) => process.nextTick(() => ((ids.nextTick = idNow()), resolve())));
+          await new Promise<void>((resolve) =>
+            setTimeout(() => {
+              ids.setTimeout = idNow();
+              resolve();
+            }, 1),
+          );
+          await new Promise<void>((resolve) =>
+            setImmediate(() => {
+              ids.setImmediate = idNow();
+              resolve();
+            }),
+          );
+          await new Promise<void>((resolve) =>
+            process.nextTick(() => {
+              ids.nextTick = idNow();
+              resolve();
+            }),
+          );
           await Promise.resolve();
+          // eslint-disable-next-line @typescript-eslint/await-thenable -- awaiting a plain value is one of the continuations the context must survive
           await null;
           await new Promise((resolve) => setTimeout(resolve, 2));
           await new Promise((resolve) => setImmediate(resolve));
@@ -166,7 +189,7 @@ describe('request context: req.fc and currentContext()', () => {
         async '/emitter'(_req, res) {
           const ids: string[] = [];
           const emitter = new EventEmitter();
-          emitter.on('ping', () => ids.push(`${idNow()}`));
+          emitter.on('ping', () => ids.push(String(idNow())));
           emitter.emit('ping');
           await new Promise<void>((resolve) =>
             setTimeout(() => {
@@ -177,7 +200,7 @@ describe('request context: req.fc and currentContext()', () => {
           sendJson(res, ids);
         },
         async '/streams'(_req, res) {
-          const ids: Record<string, string | null> = {};
+          const ids: Partial<Record<string, string | null>> = {};
           const upper = new Transform({
             transform(chunk: Buffer, _encoding, callback) {
               ids.transform = idNow();
@@ -198,7 +221,12 @@ describe('request context: req.fc and currentContext()', () => {
 
           const piped = Readable.from(['x', 'y']).pipe(new Transform({ transform: (chunk, _e, cb) => cb(null, chunk) }));
           piped.on('data', () => (ids.pipeData = idNow()));
-          await new Promise<void>((resolve) => piped.on('end', () => ((ids.pipeEnd = idNow()), resolve())));
+          await new Promise<void>((resolve) =>
+            piped.on('end', () => {
+              ids.pipeEnd = idNow();
+              resolve();
+            }),
+          );
 
           const file = createReadStream(textFile, { highWaterMark: 1024 });
           let fileChunks = 0;
@@ -208,7 +236,10 @@ describe('request context: req.fc and currentContext()', () => {
           });
           await new Promise<void>((resolve, reject) => {
             file.on('error', reject);
-            file.on('close', () => ((ids.fileClose = idNow()), resolve()));
+            file.on('close', () => {
+              ids.fileClose = idNow();
+              resolve();
+            });
           });
           sendJson(res, { ids, written: written.join(''), fileChunks });
         },
@@ -232,7 +263,7 @@ describe('request context: req.fc and currentContext()', () => {
         '/hold'(_req, res) {
           const hold = held!;
           hold.entered(idNow());
-          hold.release.then(() => res.end(`${idNow()}`));
+          void hold.release.then(() => res.end(String(idNow())));
         },
         async '/concurrent'(req, res) {
           maxInFlight = Math.max(maxInFlight, ++inFlight);
@@ -253,7 +284,7 @@ describe('request context: req.fc and currentContext()', () => {
           res.statusCode = 404;
           res.end('no route');
         } else {
-          handle(req, res);
+          void handle(req, res);
         }
       };
 
@@ -329,7 +360,7 @@ describe('request context: req.fc and currentContext()', () => {
         const first = seen?.fromReq?.requestId;
         expect(first).to.match(UUID);
         expect(seen?.current?.requestId).to.equal(first);
-        await output().waitFor(new RegExp(`^FC Invoke End RequestId: ${first}$`));
+        await output().waitFor(new RegExp(`^FC Invoke End RequestId: ${String(first)}$`));
 
         await request(server).get('/context').set(headers).expect(200);
         expect(seen?.fromReq?.requestId).to.match(UUID).and.not.equal(first);
@@ -395,7 +426,7 @@ describe('request context: req.fc and currentContext()', () => {
         await new Promise((resolve) => setImmediate(resolve));
         req.end('part-3;');
         let body = '';
-        for await (const chunk of res) body += chunk;
+        for await (const chunk of res) body += String(chunk);
         const events = JSON.parse(body) as [string, string | null][];
 
         expect(events.map(([text]) => text).join('')).to.equal('part-1;part-2;part-3;<end>');

@@ -125,7 +125,7 @@ describe('uncaught errors (crash handling)', () => {
         const url = await start(flavour.arg, { ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret });
         const headers = fcHeaders();
         // Without credential headers the context takes the credentials from the environment.
-        for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) delete headers[name];
+        for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) Reflect.deleteProperty(headers, name);
         const res = await get(`${url}/throw-secret`, headers);
         expect(res.status).to.equal(500);
         expect(await child!.exited).to.equal(1);

@@ -178,7 +178,7 @@ describe('FC 3.0 requests', () => {
       ['', undefined],
     ];
     for (const [value, expected] of cases) {
-      it(`reads x-fc-function-memory and x-fc-retry-count ${JSON.stringify(value)} as ${expected}`, async () => {
+      it(`reads x-fc-function-memory and x-fc-retry-count ${JSON.stringify(value)} as ${String(expected)}`, async () => {
         await request(server).get('/').set(fcHeaders({ 'x-fc-function-memory': value, 'x-fc-retry-count': value })).expect(200);
         expect(seen[0].fc.function.memory).to.equal(expected);
         expect(seen[0].fc.retryCount).to.equal(expected);
@@ -194,7 +194,7 @@ describe('FC 3.0 requests', () => {
       ['3s', undefined],
     ];
     for (const [value, expected] of seconds) {
-      it(`reads x-fc-function-timeout and x-fc-initialization-timeout ${JSON.stringify(value)} as ${expected}`, async () => {
+      it(`reads x-fc-function-timeout and x-fc-initialization-timeout ${JSON.stringify(value)} as ${String(expected)}`, async () => {
         await request(server).get('/').set(fcHeaders({ 'x-fc-function-timeout': value, 'x-fc-initialization-timeout': value })).expect(200);
         expect(seen[0].fc.function.timeout).to.equal(expected);
         expect(seen[0].fc.function.initializationTimeout).to.equal(expected);

@@ -231,7 +231,10 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
       describe('GET /pre-freeze and GET /pre-stop', () => {
         it('runs preFreeze on every /pre-freeze', async () => {
           let calls = 0;
-          await start({ preFreeze: async () => void calls++ });
+          await start({ preFreeze: async () => {
+            calls++;
+          },
+        });
           const ids = await getTwice('/pre-freeze');
           expect(calls).to.equal(2);
           for (const id of ids) await expectOneInvocation(output(), 'PreFreeze', id);
@@ -239,7 +242,10 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
 
         it('runs preStop once, even when /pre-stop comes twice', async () => {
           let calls = 0;
-          await start({ preStop: async () => void calls++ });
+          await start({ preStop: async () => {
+            calls++;
+          },
+        });
           const ids = await getTwice('/pre-stop');
           expect(calls).to.equal(1);
           for (const id of ids) await expectOneInvocation(output(), 'PreStop', id);
@@ -290,7 +296,14 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
     it('runs the initializer once and preStop once', async () => {
       let initialized = 0;
       let stopped = 0;
-      const options: Options = { initialize: async () => void initialized++, preStop: async () => void stopped++ };
+      const options: Options = {
+        initialize: async () => {
+          initialized++;
+        },
+        preStop: async () => {
+          stopped++;
+        },
+      };
       const server = await listenForTest(bareApp(options, (_req, res) => res.end('app')));
       for (let i = 0; i < 2; i++) {
         const init = await request(server).post('/initialize').set(control('/initialize')).expect(200);

@@ -64,6 +64,7 @@ const FAILURES: Failure[] = [
     stack: true,
     logged: /\[ERROR\] \w+: quota exceeded/,
   },
+  /* eslint-disable @typescript-eslint/only-throw-error -- a thrown string, null or plain object is the case under test */
   {
     title: 'a thrown string',
     handler: () => {
@@ -94,6 +95,7 @@ const FAILURES: Failure[] = [
     stack: false,
     logged: /\[ERROR\] \{ code: 'E_QUOTA', retry: false \}/,
   },
+  /* eslint-enable @typescript-eslint/only-throw-error */
   {
     title: 'a rejected promise',
     handler: () => Promise.reject(new RangeError('out of range')),
@@ -114,7 +116,9 @@ const FAILURES: Failure[] = [
   },
   {
     title: 'callback(error)',
-    handler: (_event, _context, callback) => callback(new Error('callback failure')),
+    handler: (_event, _context, callback) => {
+      callback(new Error('callback failure'));
+    },
     errorType: 'Error',
     errorMessage: 'callback failure',
     stack: true,
@@ -168,7 +172,11 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
         });
 
         it('answers an FC callback handler that calls back at once', async () => {
-          await start({ invoke: (event, _context, callback) => callback(null, `callback:${event.toString()}`) });
+          await start({
+            invoke: (event, _context, callback) => {
+              callback(null, `callback:${event.toString()}`);
+            },
+          });
           const res = await invoke('hi').test.expect(200, 'callback:hi');
           expect(res.headers['x-fc-status']).to.equal('200');
         });
@@ -347,7 +355,7 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
         });
 
         it('does not send the security token back in the error body of a handler that quotes it', async () => {
-          await start({ invoke: (_event, context) => Promise.reject(new Error(`token ${context.credentials.securityToken} refused`)) });
+          await start({ invoke: (_event, context) => Promise.reject(new Error(`token ${String(context.credentials.securityToken)} refused`)) });
           const { test } = invoke('x');
           const res = await test.expect(404);
           expect(res.body.errorMessage).to.equal('token [redacted] refused');

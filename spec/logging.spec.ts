@@ -356,10 +356,10 @@ describe('FC logging', () => {
                   console.log('secret is', accessKeySecret, 'token is', securityToken);
                   console.log('env secret is %s, env token is %s', envSecret, envToken);
                   console.info({ nested: { accessKeySecret, securityToken, envSecret, envToken } });
-                  console.error(new Error(`failed with ${accessKeySecret} and ${envToken}`));
+                  console.error(new Error(`failed with ${String(accessKeySecret)} and ${envToken}`));
                   console.log(req.headers);
-                  process.stdout.write(`raw ${securityToken} ${accessKeySecret} ${envSecret}\n`);
-                  process.stderr.write(Buffer.from(`buffer ${accessKeySecret} ${securityToken} ${envToken}\n`));
+                  process.stdout.write(`raw ${String(securityToken)} ${String(accessKeySecret)} ${envSecret}\n`);
+                  process.stderr.write(Buffer.from(`buffer ${String(accessKeySecret)} ${String(securityToken)} ${envToken}\n`));
                   console.log('last', accessKeySecret, securityToken, envSecret, envToken);
                   res.send('ok');
                 });

@@ -72,7 +72,7 @@ describe('the published package', function () {
     await exec(process.execPath, [tsc, ...options, 'app.ts'], { cwd: project });
     const bad = await exec(process.execPath, [tsc, ...options, 'bad.ts'], { cwd: project }).then(
       () => '',
-      (error: { stdout: string }) => error.stdout,
+      (error: unknown) => (error as { stdout: string }).stdout,
     );
     expect(bad).to.match(/bad\.ts\(2,13\): error TS2322/);
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'crypto';
-import express from 'express';
+import type express from 'express';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'http';
 import request from 'supertest';
 import { close, fcHeaders, listen, stacksServing } from './helpers/apps';
@@ -259,7 +259,7 @@ describe('fcRuntime() HTTP passthrough', () => {
 
       it('removes x-fc-access-key-secret and x-fc-security-token from req.headers and req.rawHeaders, whatever their casing', async () => {
         const headers: Record<string, string> = { ...fcHeaders(), ...CREDENTIAL_HEADERS };
-        for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) delete headers[name];
+        for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) Reflect.deleteProperty(headers, name);
         const res = await send(server, { path: '/echo/credentials', headers });
         const body = JSON.parse(res.body.toString()) as Seen;
         expect(body.headers).not.to.have.property('x-fc-access-key-secret');
@@ -326,7 +326,7 @@ describe('fcRuntime() HTTP passthrough', () => {
 
       it('leaves both credential headers in req.headers and req.rawHeaders', async () => {
         const headers: Record<string, string> = { ...fcHeaders(), ...CREDENTIAL_HEADERS };
-        for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) delete headers[name];
+        for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) Reflect.deleteProperty(headers, name);
         const res = await send(server, { path: '/echo/credentials', headers });
         const body = JSON.parse(res.body.toString()) as Seen;
         expect(body.headers['x-fc-access-key-secret']).to.equal('secret-MixedCase-0001');

@@ -80,7 +80,7 @@ describe('routing by x-fc-control-path', () => {
   describe('a bare http handler', () => {
     let server: Server;
     before(async () => {
-      server = await listen(bareApp({ invoke: () => 'event' }, (req, res) => res.end(`app ${req.url}`)));
+      server = await listen(bareApp({ invoke: () => 'event' }, (req, res) => res.end(`app ${String(req.url)}`)));
     });
     after(() => close(server));
 

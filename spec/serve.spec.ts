@@ -17,7 +17,7 @@ const BASE_PATH = '/2016-08-15/proxy/web/site';
 /** The same Express major as each flavour, without fcRuntime mounted. */
 const plainExpress: Record<string, () => express.Express> = {
   'Express 5': () => express(),
-  'Express 4': () => express4() as unknown as express.Express,
+  'Express 4': () => express4(),
 };
 /** The argument the child fixtures take for each flavour. */
 const flavourArg: Record<string, string> = { 'Express 5': 'express5', 'Express 4': 'express4' };
@@ -103,7 +103,7 @@ describe('serve(app, options)', () => {
     }
   });
 
-  const bare: Handler = (req, res) => res.end(`served ${req.url}`);
+  const bare: Handler = (req, res) => res.end(`served ${String(req.url)}`);
 
   describe('where it listens', () => {
     it('listens on 0.0.0.0 by default, reachable through 127.0.0.1', async () => {
@@ -321,7 +321,7 @@ describe('serve(app, options)', () => {
     it('is served with fcRuntime in front: context, events and the base path', async () => {
       const listener: Handler = (req, res) => {
         const fc = (req as IncomingMessage & { fc?: FcContext }).fc;
-        res.end(`${req.url} ${fc?.requestId}`);
+        res.end(`${String(req.url)} ${String(fc?.requestId)}`);
       };
       const server = await served(listener, { port: 0, invoke: () => 'bare event' });
       const headers = fcHeaders({ 'x-fc-base-path': BASE_PATH });
@@ -414,7 +414,7 @@ describe('serve(app, options)', () => {
       const c = child('serve-sigterm.js', ['express5', 'plain', 'drain']);
       const port = await portOfChild(c);
       const headers = fcHeaders();
-      const hang = httpGet(port, '/hang', headers).catch((error: Error) => error);
+      const hang = httpGet(port, '/hang', headers).catch((error: unknown) => error as Error);
       await c.waitFor(new RegExp(`${headers['x-fc-request-id']} \\[INFO\\] hang started$`));
 
       const sent = Date.now();

@@ -60,13 +60,15 @@ describe('x-fc-status', () => {
   const stacks = stacksServing(
     (app) => {
       for (const [path, route] of Object.entries(ROUTES)) app.all(path, route);
-      app.get('/next-error', (_req, _res, next) => next(new Error('passed to next')));
+      app.get('/next-error', (_req, _res, next) => {
+        next(new Error('passed to next'));
+      });
       app.get('/throws', () => {
         throw new Error('thrown by a route');
       });
     },
     (req, res) => {
-      const route = ROUTES[req.url!.split('?')[0]];
+      const route = ROUTES[req.url!.split('?')[0]] as Route | undefined;
       if (route) route(req, res);
       else text(res, 404, 'no such page');
     },

@@ -3,11 +3,12 @@ import { expect } from 'chai';
 import express from 'express';
 import type { Server } from 'http';
 import request from 'supertest';
-import { currentContext, fcRuntime, serve, type Callback, type FcContext, type LogLevel, type Options } from '../lib';
+import { currentContext, fcRuntime, type serve, type Callback, type FcContext, type LogLevel, type Options } from '../lib';
 import { close, fcHeaders, listen } from './helpers/apps';
 import { recordOutput } from './helpers/output';
 
 /** true only when A and B are the same type (not merely assignable either way). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the usual exact-equality test: each T exists only to be compared
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 /** The consumer's app; built in before(), so that loading this file starts no runtime. */
@@ -28,12 +29,14 @@ function typedApp(): express.Express {
         context.logger.info('typed event', eventIsBuffer, contextIsFcContext, memoryIsNumber, timeoutIsNumber, requestIdIsString, secretIsString);
         return { length: event.length, memory: context.function.memory ?? null, requestId: context.requestId };
       },
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars -- context is read by its type only: that is the check
       initialize: async (context) => {
         const hasRegion: Equals<typeof context.region, string | undefined> = true;
         return hasRegion;
       },
       preStop: (context, callback) => {
         const callbackIsFcCallback: Equals<typeof callback, Callback> = true;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- always true where it compiles; used so the check is not an unused variable
         callback(null, callbackIsFcCallback && context.requestId);
       },
       isFailure: (_req, res) => res.statusCode >= 400,
@@ -43,7 +46,7 @@ function typedApp(): express.Express {
   app.get('/typed', (req, res) => {
     const fcIsOptional: Equals<typeof req.fc, FcContext | undefined> = true;
     const requestId = req.fc?.requestId;
-    const requestIdIsString: Equals<typeof requestId, string | undefined> & Equals<NonNullable<typeof req.fc>['requestId'], string> = true;
+    const requestIdIsString: Equals<[typeof requestId, NonNullable<typeof req.fc>['requestId']], [string | undefined, string]> = true;
     const fromAnywhere = currentContext();
     const currentIsOptional: Equals<typeof fromAnywhere, FcContext | undefined> = true;
     res.json({ requestId, current: fromAnywhere?.requestId, checks: [fcIsOptional, requestIdIsString, currentIsOptional] });
@@ -53,7 +56,9 @@ function typedApp(): express.Express {
 
 // FC's classic callback style type-checks too.
 const classic: Options = {
-  invoke: (event, _context, callback) => callback(null, event.toString('utf8')),
+  invoke: (event, _context, callback) => {
+    callback(null, event.toString('utf8'));
+  },
 };
 
 // serve() takes an Express app and gives back the http.Server; it is only type-checked here (it would bind 0.0.0.0:9000).

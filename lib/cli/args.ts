@@ -37,7 +37,7 @@ interface Setting<T> {
   env: string;
   defaultValue: T;
   description: string;
-  parse(text: string): T;
+  parse: (text: string) => T;
 }
 
 const PORT: Setting<number> = {
@@ -76,8 +76,8 @@ function settle<T>(command: Command, setting: Setting<T>, env: NodeJS.ProcessEnv
 
 /** commander's output, so tests can keep it. */
 export interface CliOutput {
-  writeOut(text: string): void;
-  writeErr(text: string): void;
+  writeOut: (text: string) => void;
+  writeErr: (text: string) => void;
 }
 
 const processOutput: CliOutput = {
@@ -94,6 +94,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output:
   let parsed: CliCommand | undefined;
   const program = new Command('fc-runtime')
     .description('Run an Express site on Alibaba Cloud Function Compute: bootstrap, local FC, checks and the code ZIP.')
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir (lib/), so not importable; the package's self-reference finds it from dist/ and build/ alike
     .version((require('express-fc-runtime/package.json') as { version: string }).version)
     .configureOutput({
       writeOut: output.writeOut,

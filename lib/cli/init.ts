@@ -59,7 +59,7 @@ export function bootstrapText(entry: string, start: boolean): string {
   ].join('\n');
 }
 
-export async function init(command: InitCommand, io: Io): Promise<number> {
+export function init(command: InitCommand, io: Io): number {
   const dir = resolve(command.dir);
   if (!existsSync(dir)) throw new UserError(`no such folder: ${command.dir}`);
   const entry = command.entry ?? detectEntry(dir);

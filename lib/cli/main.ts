@@ -14,7 +14,7 @@ import { start } from './start';
 function run(command: CliCommand, io: Io): Promise<number | undefined> {
   switch (command.name) {
     case 'init':
-      return init(command, io);
+      return Promise.resolve(init(command, io));
     case 'start':
       return start(command, io);
     case 'local invoke':
@@ -49,9 +49,13 @@ async function main(): Promise<void> {
   try {
     command = parseCommandLine(process.argv.slice(2), process.env);
   } catch (error) {
-    if (error instanceof CommanderError) return exit(error.exitCode);
+    if (error instanceof CommanderError) {
+      exit(error.exitCode);
+      return;
+    }
     process.stderr.write(`fc-runtime: ${firstLine(error)}\n`);
-    return exit(1);
+    exit(1);
+    return;
   }
   try {
     const code = await run(command, io);

@@ -14,6 +14,7 @@ export async function start(command: StartCommand, io: Io): Promise<undefined> {
   const takeover = takeOver(loadOptions(entry, io.env));
   let exported: unknown;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the entry runs synchronously, as `node entry` would, while the takeover waits for its listen() (import() would make it async)
     exported = require(entry);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
@@ -23,7 +24,9 @@ export async function start(command: StartCommand, io: Io): Promise<undefined> {
   // An entry may still listen later (after connecting to a database, say); if the event loop empties
   // first, it never will.
   const neverListens = new Promise<never>((_, reject) => {
-    const onBeforeExit = () => reject(new UserError(nothingToServe(command.entry)));
+    const onBeforeExit = () => {
+      reject(new UserError(nothingToServe(command.entry)));
+    };
     process.once('beforeExit', onBeforeExit);
     const forget = () => process.off('beforeExit', onBeforeExit);
     void takeover.listening.then(forget, forget);

@@ -4,11 +4,12 @@ import type { Invocation } from '../invocation';
 import { storage } from '../storage';
 import { DEBUG, envLevel, ERROR, formatLine, INFO, WARN } from './format';
 
+// Function properties, not methods: they work detached (`const { info } = context.logger`).
 export interface FcLogger {
-  debug(...args: unknown[]): void;
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
+  debug: (...args: unknown[]) => void;
+  info: (...args: unknown[]) => void;
+  warn: (...args: unknown[]) => void;
+  error: (...args: unknown[]) => void;
 }
 
 /** A logger bound to one invocation; its methods work detached (`const { info } = context.logger`). */

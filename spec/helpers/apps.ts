@@ -43,7 +43,7 @@ export function bareApp(options: Options | undefined, respond: Handler): Handler
     middleware(req, res, (error) => {
       if (error) {
         res.statusCode = 500;
-        res.end(String(error));
+        res.end((error as Error).toString());
       } else {
         respond(req, res);
       }

@@ -54,12 +54,12 @@ export function watch(child: ChildProcess): Child {
         const onExit = () => {
           if (!check()) {
             cleanup();
-            reject(new Error(`exited before a line matching ${pattern}; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`));
+            reject(new Error(`exited before a line matching ${String(pattern)}; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`));
           }
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`));
+          reject(new Error(`no line matching ${String(pattern)} within ${timeoutMs} ms; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`));
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);

@@ -17,7 +17,7 @@ export function withEnv<T>(vars: Record<string, string | undefined>, create: () 
   const saved = names.map((name) => [name, process.env[name]] as const);
   const apply = (values: readonly (readonly [string, string | undefined])[]) => {
     for (const [name, value] of values) {
-      if (value === undefined) delete process.env[name];
+      if (value === undefined) Reflect.deleteProperty(process.env, name);
       else process.env[name] = value;
     }
   };

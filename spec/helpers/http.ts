@@ -34,7 +34,9 @@ export interface Call {
 export function call(to: number | Server, { method = 'GET', path, headers = {}, body, agent = false, timeoutMs }: Call): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-    const fail = (error: Error) => reject(signal?.aborted ? new Error(`${method} ${path}: no answer within ${timeoutMs} ms`) : error);
+    const fail = (error: Error) => {
+      reject(signal?.aborted ? new Error(`${method} ${path}: no answer within ${String(timeoutMs)} ms`) : error);
+    };
     const req = request({ host: '127.0.0.1', port: typeof to === 'number' ? to : portOf(to), method, path, headers, agent, signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -37,8 +37,14 @@ class Recording {
     const line = this.lines.find((l) => pattern.test(l));
     if (line !== undefined) return Promise.resolve(line);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; got:\n${this.lines.join('\n')}`)), timeoutMs);
-      this.waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      const timer = setTimeout(() => reject(new Error(`no line matching ${String(pattern)} within ${timeoutMs} ms; got:\n${this.lines.join('\n')}`)), timeoutMs);
+      this.waiters.push({
+        pattern,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   }
 }
@@ -52,7 +58,7 @@ const originals = new Map<NodeJS.WriteStream, Write>();
  */
 export function installCapture(): void {
   for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
-    const original = stream.write as Write;
+    const original = (stream as { write: Write }).write;
     originals.set(stream, original);
     stream.write = function capturingWrite(this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
       if (current === undefined) return original.call(this, chunk, ...rest);
@@ -60,7 +66,7 @@ export function installCapture(): void {
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
       if (callback) process.nextTick(callback);
       return true;
-    } as NodeJS.WriteStream['write'];
+    };
   }
 }
 

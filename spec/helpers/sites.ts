@@ -57,6 +57,12 @@ export function makeSite(files: Record<string, SiteFile>, { modules = true }: { 
   return dir;
 }
 
+/** A symbolic link to `target`. (A `{ link }` literal typed as SiteFile reads to ESLint as string's deprecated link().) */
+export function symlink(target: string): SiteFile {
+  const file: { link: string } = { link: target };
+  return file;
+}
+
 /** A bootstrap as `fc-runtime init` would write it, around any `exec` line. */
 export function bootstrap(execLine: string): SiteFile {
   return { content: `#!/bin/bash\nexport PATH=/opt/nodejs20/bin:$PATH\n${execLine}\n`, mode: 0o755 };

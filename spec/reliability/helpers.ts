@@ -102,6 +102,6 @@ export async function waitForEnds(log: Log, ids: readonly string[], kind: Marker
 export function scaled(count: number, multipleOf = 1): number {
   const raw = process.env.RELIABILITY_SCALE;
   const scale = raw === undefined || raw === '' ? 1 : Number(raw);
-  if (!(scale > 0 && scale <= 1)) throw new TypeError(`RELIABILITY_SCALE must be a number above 0 and at most 1, got "${raw}"`);
+  if (!(scale > 0 && scale <= 1)) throw new TypeError(`RELIABILITY_SCALE must be a number above 0 and at most 1, got "${String(raw)}"`);
   return Math.max(multipleOf, Math.round((count * scale) / multipleOf) * multipleOf);
 }

@@ -14,7 +14,7 @@ interface Cannon {
     requests: { method: string; path: string; headers?: Record<string, string>; body?: string; setupRequest?: (req: { headers?: Record<string, string> }) => object }[];
   }): Promise<{ errors: number; timeouts: number; statusCodeStats: Record<string, { count: number }> }>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon has no types; Cannon above is the part used
 const autocannon: Cannon = require('autocannon');
 
 const CONNECTIONS = 20;
@@ -106,7 +106,7 @@ describe(`reliability: no leak over ${REQUESTS} requests (child process, --expos
     child = spawn(process.execPath, ['--expose-gc', fixture('reliability-leak.js')], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
     port = await new Promise<number>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`the fixture exited (${code}) before listening:\n${stderr}`)));
+      child.once('exit', (code) => reject(new Error(`the fixture exited (${String(code)}) before listening:\n${stderr}`)));
       child.once('message', (message: { port: number }) => resolve(message.port));
     });
     child.on('message', (message: Measure) => {
@@ -124,7 +124,9 @@ describe(`reliability: no leak over ${REQUESTS} requests (child process, --expos
 
   function measure(label: string): Promise<Measure> {
     return new Promise((resolve, reject) => {
-      const exited = (code: number | null) => reject(new Error(`the fixture exited (${code}) while measuring ${label}:\n${stderr}`));
+      const exited = (code: number | null) => {
+        reject(new Error(`the fixture exited (${String(code)}) while measuring ${label}:\n${stderr}`));
+      };
       child.once('exit', exited);
       waiting = (message) => {
         if (message.label !== label) return;
@@ -145,9 +147,9 @@ describe(`reliability: no leak over ${REQUESTS} requests (child process, --expos
     });
     expect(result.errors, 'connection errors').to.equal(0);
     expect(result.timeouts, 'timeouts').to.equal(0);
-    const counts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, Number(count)]));
+    const counts = Object.fromEntries(Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, count]));
     const expected: Record<string, number> = {};
-    for (const { status } of MIX) expected[status] = (expected[status] ?? 0) + amount / MIX.length;
+    for (const { status } of MIX) expected[status] = (Object.hasOwn(expected, status) ? expected[status] : 0) + amount / MIX.length;
     expect(Object.keys(counts), 'statuses answered').to.have.members(Object.keys(expected));
     // autocannon stops counting with the last requests of each pipeline still unanswered.
     const unanswered = CONNECTIONS * (PIPELINING - 1);

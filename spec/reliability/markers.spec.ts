@@ -156,8 +156,14 @@ describe('reliability: Start and End markers exactly once', function () {
               callback(new Error('second'));
               return;
             }
-            if (what === 'gate') return void gates.start(context.requestId).then(() => callback(null, 'released'));
-            if (what === 'big') return callback(null, BIG);
+            if (what === 'gate') {
+              void gates.start(context.requestId).then(() => callback(null, 'released'));
+              return;
+            }
+            if (what === 'big') {
+              callback(null, BIG);
+              return;
+            }
             callback(null, 'ok');
           },
         };

@@ -19,7 +19,7 @@ const RUNS = 40;
  */
 const credential = fc
   .tuple(
-    fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/='), minLength: 5, maxLength: 60 }),
+    fc.string({ unit: fc.constantFrom(...Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=')), minLength: 5, maxLength: 60 }),
     fc.constantFrom('!', '^', '~'),
     fc.nat(),
   )
@@ -50,7 +50,7 @@ function options(extra: Options = {}): Options {
       const { accessKeySecret, securityToken } = context.credentials;
       leakEverything(String(accessKeySecret), String(securityToken), context, event.toString(), []);
       context.logger.error('context logger', accessKeySecret, securityToken);
-      throw new Error(`could not sign with ${accessKeySecret} or ${securityToken}`);
+      throw new Error(`could not sign with ${String(accessKeySecret)} or ${String(securityToken)}`);
     },
     ...extra,
   };
@@ -90,7 +90,7 @@ function routes(app: express.Express): void {
     }, next);
   });
   app.get('/throw', (req) => {
-    throw new Error(`route failed with ${req.fc!.credentials.accessKeySecret} and ${req.fc!.credentials.securityToken}`);
+    throw new Error(`route failed with ${String(req.fc!.credentials.accessKeySecret)} and ${String(req.fc!.credentials.securityToken)}`);
   });
 }
 
@@ -183,7 +183,7 @@ describe('reliability: secrets never written (property-based)', function () {
             try {
               const port = portOf(server);
               const headers = fcHeaders();
-              for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) delete headers[name];
+              for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) Reflect.deleteProperty(headers, name);
               const res = await call(port, { path: '/leak', headers });
               expect(res.status).to.equal(200);
               await waitForEnds(output(), [headers['x-fc-request-id']]);
@@ -234,7 +234,9 @@ describe('reliability: secrets never written (property-based)', function () {
       const headers = fcHeaders({ 'x-fc-access-key-secret': secret });
       await call(portOf(server), { path: '/leak', headers });
       await waitForEnds(output(), [headers['x-fc-request-id']]);
-      expect(() => expectNowhere(secret)).to.throw(/stdout holds/);
+      expect(() => {
+        expectNowhere(secret);
+      }).to.throw(/stdout holds/);
     } finally {
       await close(server);
     }

@@ -39,7 +39,8 @@ describe('the samples pass fc-runtime check and fc-runtime pack', () => {
   });
 
   after(() => {
-    if (out !== undefined) rmSync(out, { recursive: true, force: true });
+    // Unset when before() failed.
+    if ((out as string | undefined) !== undefined) rmSync(out, { recursive: true, force: true });
   });
 
   for (const name of SAMPLES) {

@@ -15,7 +15,7 @@ const PRICED = { orderId: 'A-1001', subtotal: 45.3, tax: 5.89, total: 51.19 };
 
 describe("samples/classic-fc-function: FC's classic Node.js runtime, unchanged in a custom runtime", () => {
   describe("as FC's classic runtime called it (handler, initializer and preStop with callbacks)", () => {
-    const fn = loadSample<ClassicFunction>('classic-fc-function', 'index.js');
+    const fn = loadSample('classic-fc-function', 'index.js') as ClassicFunction;
     const logged: string[] = [];
     const log = (...args: unknown[]) => logged.push(args.join(' '));
     const context = { requestId: 'classic-1', function: { name: 'price-order' }, logger: { info: log, warn: log, error: log, debug: log } };
@@ -30,9 +30,9 @@ describe("samples/classic-fc-function: FC's classic Node.js runtime, unchanged i
 
     it('fails through the callback on an order without items or an event that is not JSON', async () => {
       let error: Error | undefined;
-      await call((cb) => fn.handler(Buffer.from('{"region":"cn-hangzhou","items":[]}'), context, cb)).catch((e: Error) => (error = e));
+      await call((cb) => fn.handler(Buffer.from('{"region":"cn-hangzhou","items":[]}'), context, cb)).catch((e: unknown) => (error = e as Error));
       expect(error?.message).to.equal('An order needs at least one item');
-      await call((cb) => fn.handler(Buffer.from('not json'), context, cb)).catch((e: Error) => (error = e));
+      await call((cb) => fn.handler(Buffer.from('not json'), context, cb)).catch((e: unknown) => (error = e as Error));
       expect(error?.message).to.match(/^The event is not JSON: /);
     });
   });
@@ -78,7 +78,8 @@ describe("samples/classic-fc-function: FC's classic Node.js runtime, unchanged i
       });
 
       after(async () => {
-        await fc?.stop();
+        // Unset when before() failed.
+        await (fc as LocalFc | undefined)?.stop();
       });
 
       it('answers HTTP requests with a 404 that says it handles events only', async () => {

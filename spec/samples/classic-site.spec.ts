@@ -25,7 +25,7 @@ function form(fields: Record<string, string>): { method: string; headers: Record
 describe('samples/classic-site: an Express 4 site moved with only a bootstrap', () => {
   describe('on a VM (its own server.js)', () => {
     const output = recordOutput();
-    const app = loadSample<Express>('classic-site', 'server.js');
+    const app = loadSample('classic-site', 'server.js') as Express;
 
     it('renders its home page from EJS views, with the guestbook and its form', async () => {
       const res = await request(app).get('/').expect(200).expect('content-type', /text\/html/);
@@ -99,7 +99,8 @@ describe('samples/classic-site: an Express 4 site moved with only a bootstrap', 
     });
 
     after(async () => {
-      await fc?.stop();
+      // Unset when before() failed.
+      await (fc as LocalFc | undefined)?.stop();
     });
 
     it('starts through node -r express-fc-runtime/register: the cold-start line, then its own listen callback', async () => {

@@ -10,7 +10,7 @@ const ALLOWED = 'https://app.example.com';
 describe('samples/json-api: an Express 5 API with events and an initializer', () => {
   describe('on a VM (its own server.js)', () => {
     const output = recordOutput();
-    const app = loadSample<Express>('json-api', 'server.js');
+    const app = loadSample('json-api', 'server.js') as Express;
 
     it('warms its cache on the first request and lists the seed tasks', async () => {
       const res = await request(app).get('/api/tasks').expect(200).expect('content-type', /json/);
@@ -26,8 +26,8 @@ describe('samples/json-api: an Express 5 API with events and an initializer', ()
 
     it('creates, reads, updates, filters and deletes a task with async handlers', async () => {
       const created = await request(app).post('/api/tasks').send({ title: 'Ship it', tags: ['release'] }).expect(201);
-      expect(created.headers.location).to.equal(`/api/tasks/${created.body.id}`);
-      expect(output().stdout).to.contain(`created task ${created.body.id}`);
+      expect(created.headers.location).to.equal(`/api/tasks/${String(created.body.id)}`);
+      expect(output().stdout).to.contain(`created task ${String(created.body.id)}`);
       await request(app).get(created.headers.location).expect(200, created.body);
       const done = await request(app).patch(created.headers.location).send({ done: true }).expect(200);
       expect(done.body.done).to.equal(true);
@@ -35,7 +35,7 @@ describe('samples/json-api: an Express 5 API with events and an initializer', ()
       expect(filtered.body.tasks.map((t: { id: string }) => t.id)).to.deep.equal([created.body.id]);
       await request(app).delete(created.headers.location).expect(204);
       const gone = await request(app).get(created.headers.location).expect(404);
-      expect(gone.body).to.deep.equal({ error: 'not_found', message: `No task ${created.body.id}` });
+      expect(gone.body).to.deep.equal({ error: 'not_found', message: `No task ${String(created.body.id)}` });
     });
 
     it('answers validation errors with 422 and the fields at fault, bad JSON with 400', async () => {
@@ -86,7 +86,8 @@ describe('samples/json-api: an Express 5 API with events and an initializer', ()
     });
 
     after(async () => {
-      await fc?.stop();
+      // Unset when before() failed.
+      await (fc as LocalFc | undefined)?.stop();
     });
 
     it('runs the initializer before the first request, so the cache is warm when the API answers', async () => {

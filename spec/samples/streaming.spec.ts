@@ -59,15 +59,16 @@ describe('samples/streaming: downloads, chunked responses, server-sent events an
       uploads = mkdtempSync(join(tmpdir(), 'streaming-vm-'));
       const saved = process.env.UPLOAD_DIR;
       process.env.UPLOAD_DIR = uploads;
-      app = loadSample<Express>('streaming', 'server.js');
+      app = loadSample('streaming', 'server.js') as Express;
       if (saved === undefined) delete process.env.UPLOAD_DIR;
       else process.env.UPLOAD_DIR = saved;
       server = await listen(app);
     });
 
     after(async () => {
-      if (server !== undefined) await close(server);
-      if (uploads !== undefined) rmSync(uploads, { recursive: true, force: true });
+      // Unset when before() failed.
+      if ((server as Server | undefined) !== undefined) await close(server);
+      if ((uploads as string | undefined) !== undefined) rmSync(uploads, { recursive: true, force: true });
     });
 
     it('sends its handbook as an attachment', async () => {
@@ -136,8 +137,9 @@ describe('samples/streaming: downloads, chunked responses, server-sent events an
     });
 
     after(async () => {
-      await fc?.stop();
-      if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+      // Unset when before() failed.
+      await (fc as LocalFc | undefined)?.stop();
+      if ((tmp as string | undefined) !== undefined) rmSync(tmp, { recursive: true, force: true });
     });
 
     it('downloads the handbook as an attachment', async () => {

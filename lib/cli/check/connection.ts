@@ -33,7 +33,7 @@ export function connectionVerdict({ server, answers, idle }: ConnectionEvidence)
   for (const answer of answers) {
     const keepAlive = String(answer.headers['keep-alive'] ?? '');
     if (/timeout=\d/.test(keepAlive)) seen.add(`Keep-Alive: ${keepAlive} announced`);
-    if (/\bclose\b/i.test(String(answer.headers.connection ?? ''))) seen.add(`Connection: close on ${answer.what}`);
+    if (/\bclose\b/i.test(answer.headers.connection ?? '')) seen.add(`Connection: close on ${answer.what}`);
   }
   problems.push(...seen);
   if (idle.closed) problems.push(`an idle connection closed within ${seconds(idle.ms)}`);

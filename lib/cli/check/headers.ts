@@ -27,7 +27,7 @@ function raw(answer: Answer): string[] {
 
 export function headerSizeVerdict(answers: readonly Answer[]): Verdict {
   const sized = answers.map((answer) => ({ answer, bytes: headerBytes(raw(answer)) })).sort((a, b) => b.bytes - a.bytes);
-  const largest = sized[0];
+  const largest = sized.at(0);
   if (largest === undefined) return pass('no answer to measure response headers on');
   if (largest.bytes > MAX_RESPONSE_HEADER_BYTES) {
     return fail(

@@ -21,7 +21,7 @@ export class Inside {
   }
 
   private records(): (ServerRecord | ResponseRecord)[] {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(this.reportFile, 'utf8');
     } catch {

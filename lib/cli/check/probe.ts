@@ -3,7 +3,7 @@
 // nothing the app or FC sees. Keep it free of imports beyond Node's own: it loads before the app.
 import * as diagnostics from 'diagnostics_channel';
 import { appendFileSync } from 'fs';
-import type { Server, ServerResponse, IncomingMessage, OutgoingHttpHeaders } from 'http';
+import type { Server, ServerResponse, IncomingMessage } from 'http';
 
 /** One server, as it was when it received its first request. */
 export interface ServerRecord {
@@ -35,7 +35,7 @@ function headerNames(headers: unknown): string[] {
     if (headers.length > 0 && Array.isArray(headers[0])) return headers.map((pair: unknown[]) => String(pair[0]));
     return headers.filter((_, i) => i % 2 === 0).map(String);
   }
-  if (typeof headers === 'object' && headers !== null) return Object.keys(headers as OutgoingHttpHeaders);
+  if (typeof headers === 'object' && headers !== null) return Object.keys(headers);
   return [];
 }
 
@@ -52,6 +52,7 @@ function on(name: string, listener: Listener): void {
   };
   const subscribe = (diagnostics as { subscribe?: (name: string, listener: Listener) => void }).subscribe;
   if (subscribe !== undefined) subscribe(name, safe);
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the fallback for Node before 18.7, which has only the channel's own subscribe
   else diagnostics.channel(name).subscribe(safe);
 }
 
@@ -84,11 +85,12 @@ export function install(reportFile: string): void {
     // Headers passed to writeHead() without a setHeader() before never show in getHeaderNames().
     const names = new Set<string>();
     given.set(response, names);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied below to the wrapper's own receiver, as the original would be called
     const writeHead = response.writeHead;
     response.writeHead = function probedWriteHead(this: ServerResponse, ...args: unknown[]) {
       for (const name of headerNames(typeof args[1] === 'string' ? args[2] : args[1])) names.add(name.toLowerCase());
       return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-    } as typeof response.writeHead;
+    };
   });
 
   on('http.server.response.finish', (message) => {

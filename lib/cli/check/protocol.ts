@@ -109,6 +109,6 @@ export function sigtermVerdict({ ms, exitStatus }: { ms: number; exitStatus: num
   if (exitStatus === 'SIGKILL') {
     return fail(`the runtime was still running ${Math.round(ms / 1000)} s after SIGTERM and was killed`, 'on SIGTERM, close the server and exit (serve() and register do)');
   }
-  const how = typeof exitStatus === 'number' ? `exit code ${exitStatus}` : `ended by ${exitStatus}`;
+  const how = typeof exitStatus === 'number' ? `exit code ${exitStatus}` : `ended by ${String(exitStatus)}`;
   return pass(`the runtime stopped ${ms} ms after SIGTERM (${how})`);
 }

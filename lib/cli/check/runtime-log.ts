@@ -30,7 +30,9 @@ export class RuntimeLog extends Writable {
         this.waiters.delete(waiter);
         resolve();
       };
-      const waiter = () => done() && finish();
+      const waiter = () => {
+        if (done()) finish();
+      };
       const timer = setTimeout(finish, timeoutMs);
       this.waiters.add(waiter);
     });

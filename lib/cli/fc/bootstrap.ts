@@ -143,7 +143,8 @@ export const bashShebang: BootstrapRule = ({ content }) => {
       kernelLine(content as Buffer).startsWith('#!') ? undefined : SPAWN_REFUSALS.ENOEXEC,
     );
   }
-  if (SHELLS.has(shebang[1]) || (shebang[1] === '/usr/bin/env' && ENV_SHELLS.has(shebang[2] ?? ''))) return pass(`bootstrap starts with ${first.trim()}`);
+  // shebang[2] is undefined when the line has no argument, which no set holds.
+  if (SHELLS.has(shebang[1]) || (shebang[1] === '/usr/bin/env' && ENV_SHELLS.has(shebang[2]))) return pass(`bootstrap starts with ${first.trim()}`);
   return fail(`bootstrap starts with ${first.trim()}, not #!/bin/bash as FC documents`, `make \`#!/bin/bash\` its first line, or ${INIT}`);
 };
 
@@ -152,7 +153,6 @@ export const fcNode: BootstrapRule = ({ content }) => {
   const body = text(content);
   if (body === undefined) return undefined;
   const node = nodeUse(body);
-  const where = `\`${node.command}\` (line ${node.line})`;
   const major = process.versions.node.split('.')[0];
   const fix = `put \`export PATH=/opt/nodejs${major}/bin:/var/fc/lang/nodejs${major}/bin:$PATH\` before it (for Node ${major}), or ${INIT}`;
   switch (node.kind) {
@@ -163,9 +163,9 @@ export const fcNode: BootstrapRule = ({ content }) => {
     case 'none':
       return pass('bootstrap runs no node, npm or npx that would need FC to find one');
     case 'bare':
-      return fail(`bootstrap runs ${where} from a PATH where FC has no Node (FC: CAFileNotFound)`, fix);
+      return fail(`bootstrap runs \`${node.command}\` (line ${node.line}) from a PATH where FC has no Node (FC: CAFileNotFound)`, fix);
     case 'elsewhere':
-      return fail(`bootstrap runs ${where}, a path FC does not have (FC: CAFileNotFound)`, fix.replace('before it', 'and run `node`'));
+      return fail(`bootstrap runs \`${node.command}\` (line ${node.line}), a path FC does not have (FC: CAFileNotFound)`, fix.replace('before it', 'and run `node`'));
   }
 };
 

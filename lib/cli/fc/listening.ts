@@ -31,7 +31,7 @@ export function listeningAddresses(port: number): string[] | undefined {
     }
     readable = true;
     for (const line of text.split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
+      const [, local, , state] = line.trim().split(/\s+/) as (string | undefined)[];
       if (state !== LISTEN || local === undefined) continue;
       const [address, portHex] = local.split(':');
       if (parseInt(portHex, 16) === port) found.push(decodeAddress(address));

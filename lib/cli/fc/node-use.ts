@@ -8,12 +8,11 @@ const FC_NODE_DIR = /(?:^|:)(?:\/opt\/nodejs\d+\/bin|\/var\/fc\/lang\/nodejs\d+\
 const PREFIXES = new Set(['exec', 'export', 'env', 'nohup', 'time', 'command', 'builtin']);
 
 /** How the bootstrap finds Node: the first command that needs one, and whether FC's PATH would give it. */
-export interface NodeUse {
-  /** `path`: FC's Node put on PATH first; `absolute`: run by its path; `none`: no command needs Node; `bare`: `node` from a PATH without it; `elsewhere`: an absolute path FC does not have. */
-  kind: 'path' | 'absolute' | 'none' | 'bare' | 'elsewhere';
-  command?: string;
-  line?: number;
-}
+export type NodeUse =
+  /** No command needs Node. */
+  | { kind: 'none' }
+  /** `path`: FC's Node put on PATH first; `absolute`: run by its path; `bare`: `node` from a PATH without it; `elsewhere`: an absolute path FC does not have. */
+  | { kind: 'path' | 'absolute' | 'bare' | 'elsewhere'; command: string; line: number };
 
 function unquote(text: string): string {
   return text.replace(/^(['"])(.*)\1$/, '$2');
@@ -47,8 +46,8 @@ export function nodeUse(text: string): NodeUse {
         }
         if (!PREFIXES.has(words[i]) && !(words[i].startsWith('-') && i > 0 && words[i - 1] === 'exec')) break;
       }
+      if (i === words.length) continue;
       const command = words[i];
-      if (command === undefined) continue;
       if (NODE_COMMANDS.has(command)) {
         if (!fcNodeOnPath) return { kind: 'bare', command, line: number };
         if (found.kind === 'none') found = { kind: 'path', command, line: number };

@@ -82,7 +82,9 @@ export class RuntimeProcess {
         this.lineWaiters.delete(waiter);
         resolve(line);
       };
-      const waiter = (line: string) => test(line) && done(line);
+      const waiter = (line: string) => {
+        if (test(line)) done(line);
+      };
       const timer = setTimeout(() => done(undefined), timeoutMs);
       this.lineWaiters.add(waiter);
     });
@@ -99,7 +101,7 @@ export class RuntimeProcess {
       if (this.recentLines.length > RECENT_LINES) this.recentLines.shift();
       for (const waiter of this.lineWaiters) waiter(line);
     };
-    for (const stream of [child.stdout!, child.stderr!]) stream.pipe(new LogStream(onLine)).pipe(output, { end: false });
+    for (const stream of [child.stdout, child.stderr]) stream.pipe(new LogStream(onLine)).pipe(output, { end: false });
     this.closed = new Promise((resolve) => child.once('close', () => resolve()));
     // The runtime is in its own group, so it would outlive a CLI that dies (an uncaught error, its
     // stdout closed under `| head`): take the group down with the CLI whatever the way out.

@@ -5,7 +5,7 @@ import { pipeline } from 'stream';
 import type { Instance } from '../fc/instance';
 import { headerBytes, MAX_BODY_BYTES, MAX_RESPONSE_HEADER_BYTES, passesRequestHeader, responseHeaderFate } from '../fc/limits';
 import { sizeText } from '../size-text';
-import { LocalFunction, NotReady, type FrontOutput } from './function';
+import { NotReady, type FrontOutput, type LocalFunction } from './function';
 import { afterEndMarker, summaryLine } from './summary';
 
 const tooLargeMessage = (size: string) => `the request body is ${size}, over FC's 32 MB limit for a synchronous invocation.`;
@@ -17,7 +17,7 @@ const tooLargeMessage = (size: string) => `the request body is ${size}, over FC'
 export async function forward(req: IncomingMessage, res: ServerResponse, fn: LocalFunction, output: FrontOutput, expectsContinue = false): Promise<void> {
   const requestId = randomUUID();
   const started = process.hrtime.bigint();
-  const what = `${req.method} ${req.url}`;
+  const what = `${String(req.method)} ${String(req.url)}`;
   let sentBytes = 0;
   let answeredBy: 'function' | 'front' | undefined;
   let note: string | undefined;

@@ -62,7 +62,7 @@ async function call(instance: Instance, what: string, controlPath: string, body:
   await afterEndMarker(instance, requestId);
   if (answer === undefined) {
     const exit = instance.runtime.exitStatus === undefined ? '' : `; the runtime exited (${instance.runtime.exitStatus})`;
-    io.stderr.write(summaryLine({ what, status: 'no answer', ms: Date.now() - started, requestId, note: `${problem}${exit}` }));
+    io.stderr.write(summaryLine({ what, status: 'no answer', ms: Date.now() - started, requestId, note: `${String(problem)}${exit}` }));
     return undefined;
   }
   io.stderr.write(summaryLine({ what, status: answer.status, headers: answer.headers, ms: answer.ms, requestId }));

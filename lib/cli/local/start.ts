@@ -10,14 +10,9 @@ import { forward } from './http-trigger';
 const HOST = '127.0.0.1';
 
 function listenFailure(error: NodeJS.ErrnoException, port: number): UserError {
-  switch (error.code) {
-    case 'EADDRINUSE':
-      return new UserError(`port ${port} is in use; stop what listens there or choose another with --port.`);
-    case 'EACCES':
-      return new UserError(`port ${port} needs privileges to listen on; choose one above 1023 with --port.`);
-    default:
-      return new UserError(`cannot listen on ${HOST}:${port}: ${error.message}`);
-  }
+  if (error.code === 'EADDRINUSE') return new UserError(`port ${port} is in use; stop what listens there or choose another with --port.`);
+  if (error.code === 'EACCES') return new UserError(`port ${port} needs privileges to listen on; choose one above 1023 with --port.`);
+  return new UserError(`cannot listen on ${HOST}:${port}: ${error.message}`);
 }
 
 export async function localStart(command: LocalStartCommand, io: Io): Promise<number> {
@@ -29,7 +24,7 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
   );
   const serve = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     forward(req, res, fn, output, expectsContinue).catch((error: unknown) => {
-      output.warn(`fc-runtime local: ${req.method} ${req.url}: ${(error as Error).message}\n`);
+      output.warn(`fc-runtime local: ${String(req.method)} ${String(req.url)}: ${(error as Error).message}\n`);
       res.destroy();
     });
   };
@@ -57,20 +52,21 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
     await Promise.race([initialized, signals.received]);
     if (!signals.signal.aborted) output.say(
       `fc-runtime local: http://${HOST}:${command.port}/ → ${resolve(command.dir)}/bootstrap ` +
-        `(pid ${instance.runtime.pid}, listening after ${instance.runtime.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
+        `(pid ${String(instance.runtime.pid)}, listening after ${instance.runtime.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
     );
 
     const signal = await signals.received;
     output.say(`fc-runtime local: ${signal}: sending /pre-stop, then SIGTERM (Ctrl-C again to kill it at once).\n`);
     signals.onRepeat(() => void fn.kill());
     server.close();
-    server.closeIdleConnections?.();
+    // Node 18.2 and later.
+    if (typeof server.closeIdleConnections === 'function') server.closeIdleConnections();
     await fn.stop();
     output.say('fc-runtime local: stopped.\n');
     return 0;
   } finally {
     signals.dispose();
     server.close();
-    server.closeAllConnections?.();
+    if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
   }
 }

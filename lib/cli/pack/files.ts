@@ -67,7 +67,7 @@ function publishedNames(folder: string): ((name: string) => boolean) | undefined
   }
   if (!Array.isArray(manifest.files)) return undefined;
   const tops = new Set<string>();
-  for (const entry of [...manifest.files, manifest.main]) {
+  for (const entry of [...(manifest.files as unknown[]), manifest.main]) {
     if (typeof entry !== 'string') continue;
     const top = entry.replace(/^\.\//, '').split('/')[0];
     if (/[*?[{!]/.test(top) || top === '') return undefined;

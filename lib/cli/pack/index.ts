@@ -30,7 +30,7 @@ function openOutput(given: string, temporary: string): void {
     closeSync(openSync(temporary, 'w'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : `${code ?? (error as Error).message}`;
+    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : code ?? (error as Error).message;
     throw new UserError(`cannot write ${given}: ${why}`);
   }
 }
@@ -84,7 +84,7 @@ function addNodeModules(dir: string, selector: Selector, io: Io): string {
 
 /** A bootstrap that loads express-fc-runtime needs it as a production dependency. */
 function warnRuntimeDependency(dir: string, selection: Selection, io: Io): void {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(dir, 'bootstrap'), 'utf8');
   } catch {
