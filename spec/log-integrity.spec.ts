@@ -42,7 +42,10 @@ describe('log integrity', () => {
         await call(server, { path: `${route}?text=${encodeURIComponent(FORGED)}`, headers: { 'x-fc-request-id': id } });
         await expectOneInvocation(output(), 'Invoke', id);
         const lines = output().stdoutLines;
-        expect(lines.filter((line) => line.startsWith('FC '))).to.deep.equal([`FC Invoke Start RequestId: ${id}`, `FC Invoke End RequestId: ${id}`]);
+        expect(lines.filter((line) => line.startsWith('FC '))).to.deep.equal([
+          `FC Invoke Start RequestId: ${id}`,
+          `FC Invoke End RequestId: ${id}`,
+        ]);
         expect(lines.filter((line) => /^\S+Z /.test(line))).to.have.length(1);
         expect(lines).to.include('  FC Invoke End RequestId: victim-7');
         expect(lines).to.include('  2026-01-01T00:00:00.000Z victim-7 [ERROR] forged');
@@ -52,7 +55,10 @@ describe('log integrity', () => {
     it('writes terminal control characters as \\xHH, and keeps the tab', async () => {
       const server = await listen(logSite());
       const id = newRequestId();
-      await call(server, { path: `/console?text=${encodeURIComponent('\x1b[31mred\x1b[0m\tcarriage\rreturn\x7f\x9b')}`, headers: { 'x-fc-request-id': id } });
+      await call(server, {
+        path: `/console?text=${encodeURIComponent('\x1b[31mred\x1b[0m\tcarriage\rreturn\x7f\x9b')}`,
+        headers: { 'x-fc-request-id': id },
+      });
       await expectOneInvocation(output(), 'Invoke', id);
       expect(output().stdout).to.contain('[INFO] \\x1b[31mred\\x1b[0m\tcarriage\\x0dreturn\\x7f\\x9b\n');
     });
@@ -88,14 +94,24 @@ describe('log integrity', () => {
     });
 
     it('covers the paths a site’s loggers take', () => {
-      expect(paths).to.include.members(['console.dir', 'console.table', 'process.stdout.write', 'process.stderr.write', 'fs.writeSync(1)', 'fs.write(1)']);
+      expect(paths).to.include.members([
+        'console.dir',
+        'console.table',
+        'process.stdout.write',
+        'process.stderr.write',
+        'fs.writeSync(1)',
+        'fs.write(1)',
+      ]);
     });
 
     it('writes the Start marker before anything the invocation writes, and the End marker after, by every path', async () => {
       for (const via of paths) {
         const id = newRequestId();
         const text = `line-by-${via}-${id}`;
-        await call(port, { path: `/write?via=${encodeURIComponent(via)}&text=${encodeURIComponent(text)}`, headers: { 'x-fc-request-id': id } });
+        await call(port, {
+          path: `/write?via=${encodeURIComponent(via)}&text=${encodeURIComponent(text)}`,
+          headers: { 'x-fc-request-id': id },
+        });
         await child.waitFor(new RegExp(`^FC Invoke End RequestId: ${id}$`));
         await child.waitFor(new RegExp(text.replace(/[()]/g, '\\$&')));
         const lines = child.stdout.split('\n');
@@ -112,7 +128,10 @@ describe('log integrity', () => {
     it("redacts the environment's secret and token by every path", async () => {
       for (const via of paths) {
         const id = newRequestId();
-        await call(port, { path: `/write?via=${encodeURIComponent(via)}&text=${encodeURIComponent(`${via} ${SECRET} ${TOKEN} done-${id}`)}`, headers: { 'x-fc-request-id': id } });
+        await call(port, {
+          path: `/write?via=${encodeURIComponent(via)}&text=${encodeURIComponent(`${via} ${SECRET} ${TOKEN} done-${id}`)}`,
+          headers: { 'x-fc-request-id': id },
+        });
         await child.waitFor(new RegExp(`done-${id}`));
       }
       await child.waitFor(new RegExp(`^FC Invoke End RequestId: `));

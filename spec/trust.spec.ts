@@ -11,7 +11,14 @@ import { expectOneInvocation } from './helpers/markers';
 import { recordOutput } from './helpers/output';
 
 /** What FC sets in every instance's environment; any one of them means "on FC". */
-const FC_ENVIRONMENT = ['FC_FUNCTION_NAME', 'FC_INSTANCE_ID', 'FC_CUSTOM_LISTEN_PORT', 'FC_SERVER_PORT', 'FC_FUNC_CODE_PATH', 'EXPRESS_FC_TRUST_FC_HEADERS'];
+const FC_ENVIRONMENT = [
+  'FC_FUNCTION_NAME',
+  'FC_INSTANCE_ID',
+  'FC_CUSTOM_LISTEN_PORT',
+  'FC_SERVER_PORT',
+  'FC_FUNC_CODE_PATH',
+  'EXPRESS_FC_TRUST_FC_HEADERS',
+];
 
 const ENV_SECRET = `env-secret-${randomBytes(12).toString('hex')}`;
 const ENV_TOKEN = `env-token-${randomBytes(12).toString('hex')}`;
@@ -75,14 +82,19 @@ describe('trust: x-fc-* request headers', () => {
     describe(onFc ? 'on FC (trustFcHeaders: true): they are FC’s own' : 'off FC (trustFcHeaders: false): any client may send them', () => {
       const trustFcHeaders = onFc;
 
-      it(onFc ? 'runs the event handler on x-fc-control-path: /invoke' : 'does not run the event handler on x-fc-control-path: /invoke, on any path', async () => {
-        const { app, runs, seen } = site({ trustFcHeaders });
-        const server = await listen(app);
-        const res = await call(server, { method: 'POST', path: '/anything', headers: { 'x-fc-control-path': '/invoke' }, body: 'evil' });
-        expect(runs.invoke).to.equal(onFc ? 1 : 0);
-        if (onFc) expect(res.text).to.equal('event handled');
-        else expect(seen.map((s) => s.url)).to.deep.equal(['/anything']);
-      });
+      it(
+        onFc
+          ? 'runs the event handler on x-fc-control-path: /invoke'
+          : 'does not run the event handler on x-fc-control-path: /invoke, on any path',
+        async () => {
+          const { app, runs, seen } = site({ trustFcHeaders });
+          const server = await listen(app);
+          const res = await call(server, { method: 'POST', path: '/anything', headers: { 'x-fc-control-path': '/invoke' }, body: 'evil' });
+          expect(runs.invoke).to.equal(onFc ? 1 : 0);
+          if (onFc) expect(res.text).to.equal('event handled');
+          else expect(seen.map((s) => s.url)).to.deep.equal(['/anything']);
+        },
+      );
 
       it(onFc ? 'runs the event handler on POST /invoke' : 'passes POST /invoke with an x-fc-request-id to the app', async () => {
         const { app, runs } = site({ trustFcHeaders });
@@ -92,48 +104,72 @@ describe('trust: x-fc-* request headers', () => {
         expect(res.text).to.equal(onFc ? 'event handled' : 'the app answers');
       });
 
-      it(onFc ? 'runs the initializer and preStop on FC’s requests' : 'runs neither the initializer nor preStop, whatever the headers say', async () => {
-        const { app, runs } = site({ trustFcHeaders });
-        const server = await listen(app);
-        for (let i = 0; i < 10; i++) {
-          await call(server, { method: 'POST', path: '/initialize', headers: { 'x-fc-control-path': '/initialize', 'x-fc-initialization-timeout': '0.001' } });
-        }
-        await call(server, { path: '/pre-stop', headers: { 'x-fc-control-path': '/pre-stop' } });
-        expect(runs).to.include(onFc ? { initialize: 1, preStop: 1 } : { initialize: 0, preStop: 0 });
-      });
+      it(
+        onFc ? 'runs the initializer and preStop on FC’s requests' : 'runs neither the initializer nor preStop, whatever the headers say',
+        async () => {
+          const { app, runs } = site({ trustFcHeaders });
+          const server = await listen(app);
+          for (let i = 0; i < 10; i++) {
+            await call(server, {
+              method: 'POST',
+              path: '/initialize',
+              headers: { 'x-fc-control-path': '/initialize', 'x-fc-initialization-timeout': '0.001' },
+            });
+          }
+          await call(server, { path: '/pre-stop', headers: { 'x-fc-control-path': '/pre-stop' } });
+          expect(runs).to.include(onFc ? { initialize: 1, preStop: 1 } : { initialize: 0, preStop: 0 });
+        },
+      );
 
-      it(onFc ? 'writes markers and lines under FC’s request id' : 'writes markers and lines as on FC, under a fresh request id: a client’s x-fc-request-id is not taken', async () => {
-        const { app } = site({ trustFcHeaders });
-        const server = await listen(app);
-        await call(server, { path: '/log?text=marked', headers: { 'x-fc-request-id': 'client-chosen' } });
-        const start = await output().waitFor(/^FC Invoke Start RequestId: /);
-        const id = start.slice('FC Invoke Start RequestId: '.length);
-        if (onFc) expect(id).to.equal('client-chosen');
-        else expect(id).to.match(/^[0-9a-f-]{36}$/);
-        await expectOneInvocation(output(), 'Invoke', id);
-        expect(output().stdout).to.match(new RegExp(`^\\S+Z ${id} \\[INFO\\] marked$`, 'm'));
-      });
+      it(
+        onFc
+          ? 'writes markers and lines under FC’s request id'
+          : 'writes markers and lines as on FC, under a fresh request id: a client’s x-fc-request-id is not taken',
+        async () => {
+          const { app } = site({ trustFcHeaders });
+          const server = await listen(app);
+          await call(server, { path: '/log?text=marked', headers: { 'x-fc-request-id': 'client-chosen' } });
+          const start = await output().waitFor(/^FC Invoke Start RequestId: /);
+          const id = start.slice('FC Invoke Start RequestId: '.length);
+          if (onFc) expect(id).to.equal('client-chosen');
+          else expect(id).to.match(/^[0-9a-f-]{36}$/);
+          await expectOneInvocation(output(), 'Invoke', id);
+          expect(output().stdout).to.match(new RegExp(`^\\S+Z ${id} \\[INFO\\] marked$`, 'm'));
+        },
+      );
 
       it(onFc ? 'answers x-fc-log-type: Tail with the log in x-fc-log-result' : 'never answers x-fc-log-result', async () => {
         const { app } = site({ trustFcHeaders });
         const server = await listen(app);
-        const res = await call(server, { path: '/log?text=private', headers: { 'x-fc-log-type': 'Tail', 'x-fc-request-id': newRequestId() } });
+        const res = await call(server, {
+          path: '/log?text=private',
+          headers: { 'x-fc-log-type': 'Tail', 'x-fc-request-id': newRequestId() },
+        });
         if (onFc) expect(Buffer.from(String(res.headers['x-fc-log-result']), 'base64').toString()).to.contain('private');
         else expect(res.headers).not.to.have.property('x-fc-log-result');
       });
 
       it(
-        onFc ? 'takes the credentials and function facts from the headers' : 'takes credentials and function facts from the environment only, and still drops the credential headers',
+        onFc
+          ? 'takes the credentials and function facts from the headers'
+          : 'takes credentials and function facts from the environment only, and still drops the credential headers',
         async () => {
           const { app, seen } = site({ trustFcHeaders });
           const server = await listen(app);
-          await call(server, { path: '/who', headers: fcHeaders({ 'x-fc-access-key-id': 'STS.attacker', 'x-fc-function-name': 'spoofed' }) });
+          await call(server, {
+            path: '/who',
+            headers: fcHeaders({ 'x-fc-access-key-id': 'STS.attacker', 'x-fc-function-name': 'spoofed' }),
+          });
           const [{ context, headers }] = seen;
           if (onFc) {
             expect(context.credentials.accessKeyId).to.equal('STS.attacker');
             expect(context.function.name).to.equal('spoofed');
           } else {
-            expect({ ...context.credentials }).to.deep.equal({ accessKeyId: 'STS.env-key-id', accessKeySecret: ENV_SECRET, securityToken: ENV_TOKEN });
+            expect({ ...context.credentials }).to.deep.equal({
+              accessKeyId: 'STS.env-key-id',
+              accessKeySecret: ENV_SECRET,
+              securityToken: ENV_TOKEN,
+            });
             expect(context.function.name).to.equal('real-function');
             expect(context.service.name).to.equal(undefined);
           }
@@ -175,18 +211,21 @@ describe('trust: x-fc-* request headers', () => {
         expect(output().stdout).not.to.contain(ENV_TOKEN);
       });
 
-      it(onFc ? 'redacts a request’s own secret, FC’s' : 'takes no request’s header as a secret, so none can blank words from the log', async () => {
-        const { app } = site({ trustFcHeaders });
-        const server = await listen(app);
-        // A word of its own per run: the list of secrets is the process's.
-        const word = `RequestId-${onFc ? 'on' : 'off'}-fc`;
-        await call(server, { path: '/ping', headers: { 'x-fc-access-key-secret': word } });
-        await call(server, { path: `/log?text=${word}`, headers: { 'x-fc-request-id': newRequestId() } });
-        await output().waitFor(/^FC Invoke End RequestId: .*\n?/);
-        await output().waitFor(/\[INFO\] /);
-        if (onFc) expect(output().stdout).not.to.contain(word);
-        else expect(output().stdout).to.contain(`[INFO] ${word}`);
-      });
+      it(
+        onFc ? 'redacts a request’s own secret, FC’s' : 'takes no request’s header as a secret, so none can blank words from the log',
+        async () => {
+          const { app } = site({ trustFcHeaders });
+          const server = await listen(app);
+          // A word of its own per run: the list of secrets is the process's.
+          const word = `RequestId-${onFc ? 'on' : 'off'}-fc`;
+          await call(server, { path: '/ping', headers: { 'x-fc-access-key-secret': word } });
+          await call(server, { path: `/log?text=${word}`, headers: { 'x-fc-request-id': newRequestId() } });
+          await output().waitFor(/^FC Invoke End RequestId: .*\n?/);
+          await output().waitFor(/\[INFO\] /);
+          if (onFc) expect(output().stdout).not.to.contain(word);
+          else expect(output().stdout).to.contain(`[INFO] ${word}`);
+        },
+      );
     });
   }
 
@@ -214,12 +253,17 @@ describe('trust: x-fc-* request headers', () => {
     it('follows EXPRESS_FC_TRUST_FC_HEADERS either way, and the option over it', async () => {
       expect(await controlPathSeen(onFcEnv({ FC_FUNC_CODE_PATH: '/code', EXPRESS_FC_TRUST_FC_HEADERS: 'false' }))).to.equal('/http-invoke');
       expect(await controlPathSeen(onFcEnv({ EXPRESS_FC_TRUST_FC_HEADERS: 'true' }))).not.to.equal('/http-invoke');
-      const forced = withEnv({ EXPRESS_FC_TRUST_FC_HEADERS: 'false' }, () => fcRuntime({ trustFcHeaders: true }), { unset: FC_ENVIRONMENT });
+      const forced = withEnv({ EXPRESS_FC_TRUST_FC_HEADERS: 'false' }, () => fcRuntime({ trustFcHeaders: true }), {
+        unset: FC_ENVIRONMENT,
+      });
       expect(await controlPathSeen(forced)).not.to.equal('/http-invoke');
     });
 
     it('refuses an EXPRESS_FC_TRUST_FC_HEADERS that is no boolean, naming it', () => {
-      expect(() => onFcEnv({ EXPRESS_FC_TRUST_FC_HEADERS: 'maybe' })).to.throw(TypeError, 'EXPRESS_FC_TRUST_FC_HEADERS must be true or false, got "maybe".');
+      expect(() => onFcEnv({ EXPRESS_FC_TRUST_FC_HEADERS: 'maybe' })).to.throw(
+        TypeError,
+        'EXPRESS_FC_TRUST_FC_HEADERS must be true or false, got "maybe".',
+      );
     });
 
     it('refuses a trustFcHeaders option that is no boolean, naming it', () => {
@@ -238,7 +282,9 @@ describe('trust: x-fc-* request headers', () => {
         const id = start.slice('FC Invoke Start RequestId: '.length);
         expect(id).to.match(/^[0-9a-f-]{36}$/);
         await expectOneInvocation(output(), 'Invoke', id);
-        expect(output().stdout).to.contain(`${id} [DEBUG] x-fc-request-id ${JSON.stringify(given)} is no plain token: this invocation is ${id}`);
+        expect(output().stdout).to.contain(
+          `${id} [DEBUG] x-fc-request-id ${JSON.stringify(given)} is no plain token: this invocation is ${id}`,
+        );
       }
       for (const given of ['1-6780b2b7-3a8b2c6d1e9f', 'req_1.2-3', 'a'.repeat(128)]) {
         await call(server, { path: '/log?text=hi', headers: { 'x-fc-request-id': given } });
@@ -250,7 +296,11 @@ describe('trust: x-fc-* request headers', () => {
       const { app } = site({ trustFcHeaders: true });
       const server = await listen(app);
       const id = newRequestId();
-      const res = await call(server, { method: 'POST', path: '/x', headers: { 'x-fc-control-path': 'constructor', 'x-fc-request-id': id } });
+      const res = await call(server, {
+        method: 'POST',
+        path: '/x',
+        headers: { 'x-fc-control-path': 'constructor', 'x-fc-request-id': id },
+      });
       expect(res.status).to.equal(400);
       await expectOneInvocation(output(), 'Invoke', id);
       expect(output().stdout).not.to.contain('function Object');
