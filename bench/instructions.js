@@ -23,7 +23,14 @@ function countInstructions(variant, workload, count) {
     INPROC,
     variant.script,
   ];
-  const env = { ...process.env, ...variant.env, BENCH_INPROC: String(count), BENCH_WORKLOAD: workload, PORT: '0', FC_CUSTOM_LISTEN_PORT: '0' };
+  const env = {
+    ...process.env,
+    ...variant.env,
+    BENCH_INPROC: String(count),
+    BENCH_WORKLOAD: workload,
+    PORT: '0',
+    FC_CUSTOM_LISTEN_PORT: '0',
+  };
   return new Promise((resolve, reject) => {
     const child = spawn('valgrind', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -69,7 +76,10 @@ async function instructionTable({ variants, warm = 1000, measured = 1000, log })
       if (cell.only && !cell.only.includes(name)) continue;
       const row = { cell, name };
       rows.push(row);
-      for (const [key, count] of [['warm', warm], ['all', warm + measured]]) {
+      for (const [key, count] of [
+        ['warm', warm],
+        ['all', warm + measured],
+      ]) {
         jobs.push(async () => {
           row[key] = await countInstructions(VARIANTS[name], cell.workload, count);
           log(`  instructions ${cell.workload} ${name} ${count} requests: ${row[key]}`);

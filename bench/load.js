@@ -41,7 +41,12 @@ const WORKLOADS = {
   trivial: { path: '/hello', method: 'GET', headers: fcHeaders('/http-invoke') },
   realistic: { path: '/work?id=42', method: 'GET', headers: fcHeaders('/http-invoke') },
   // Bare Express has an ordinary POST /invoke route; the adapter answers the control path itself.
-  invoke: { path: '/invoke', method: 'POST', headers: { ...fcHeaders('/invoke'), 'content-type': 'application/octet-stream' }, body: EVENT },
+  invoke: {
+    path: '/invoke',
+    method: 'POST',
+    headers: { ...fcHeaders('/invoke'), 'content-type': 'application/octet-stream' },
+    body: EVENT,
+  },
 };
 
 function percentile(sorted, p) {
@@ -62,7 +67,16 @@ function fire(port, workload, { connections, duration, amount, rate }) {
     let bad = 0;
     const started = process.hrtime.bigint();
     const instance = autocannon(
-      { url: `http://127.0.0.1:${port}${path}`, method, headers, body, connections, timeout: 10, ...(amount ? { amount } : { duration }), ...(rate ? { overallRate: rate } : {}) },
+      {
+        url: `http://127.0.0.1:${port}${path}`,
+        method,
+        headers,
+        body,
+        connections,
+        timeout: 10,
+        ...(amount ? { amount } : { duration }),
+        ...(rate ? { overallRate: rate } : {}),
+      },
       (error, result) => {
         if (error) return reject(error);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;

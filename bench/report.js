@@ -42,7 +42,10 @@ function checks(cells, cold, heap) {
       const cpu = ratio(cell.results, name, 'cpuPerRequest');
       const peers = PEERS.filter((peer) => cell.results.has(peer)).map((peer) => ratio(cell.results, peer, 'cpuPerRequest'));
       const belowPeers = peers.every((peer) => cpu < peer);
-      check(cpu <= target.cpu && belowPeers, `${where} CPU ${x(cpu)} (target ≤ ×${target.cpu.toFixed(2)}${peers.length ? `, below every peer: ${belowPeers ? 'yes' : 'no'}` : ''})`);
+      check(
+        cpu <= target.cpu && belowPeers,
+        `${where} CPU ${x(cpu)} (target ≤ ×${target.cpu.toFixed(2)}${peers.length ? `, below every peer: ${belowPeers ? 'yes' : 'no'}` : ''})`,
+      );
       const rps = ratio(cell.results, name, 'rps');
       check(rps >= target.rps, `${where} throughput ${x(rps)} (target ≥ ×${target.rps.toFixed(2)})`);
       const p99 = ratio(cell.results, name, 'p99');
@@ -102,7 +105,14 @@ function report({ date, machine, options, minutes, skipped, cells, retries, cold
     for (const [name, results] of invoke.results) {
       const med = (key) => median(results.map((result) => result[key]));
       const bare = name === 'bare';
-      out += row([VARIANTS[name].label, f0(med('rps')), bare ? '1' : x(ratio(invoke.results, name, 'rps')), f1(med('cpuPerRequest')), bare ? '1' : x(ratio(invoke.results, name, 'cpuPerRequest')), f2(med('p99'))]);
+      out += row([
+        VARIANTS[name].label,
+        f0(med('rps')),
+        bare ? '1' : x(ratio(invoke.results, name, 'rps')),
+        f1(med('cpuPerRequest')),
+        bare ? '1' : x(ratio(invoke.results, name, 'cpuPerRequest')),
+        f2(med('p99')),
+      ]);
     }
   }
 

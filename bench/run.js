@@ -42,11 +42,13 @@ function parseArgs(argv) {
     cold: quick ? 5 : 20,
     heap: quick ? [10_000, 40_000] : [50_000, 200_000],
     // Bare Express always runs: every ratio is against it.
-    variants: values.variants === undefined ? Object.keys(VARIANTS) : ['bare', ...values.variants.split(',').filter((name) => name !== 'bare')],
+    variants:
+      values.variants === undefined ? Object.keys(VARIANTS) : ['bare', ...values.variants.split(',').filter((name) => name !== 'bare')],
     skip: values.skip.split(',').filter(Boolean),
     instructions: values.instructions,
   };
-  for (const name of options.variants) if (!VARIANTS[name]) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
+  for (const name of options.variants)
+    if (!VARIANTS[name]) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
   return options;
 }
 
@@ -100,7 +102,9 @@ async function window(server, cell, options) {
   await fire(server.port, cell.workload, { ...load, duration: options.warmup });
   const result = await measure(server, cell.workload, { ...load, duration: options.duration });
   if (result.failed > 0) log(`  ${server.name} ${cell.workload}/${cell.connections}: ${result.failed} failed requests`);
-  log(`  ${cell.workload.padEnd(9)} c=${String(cell.connections).padEnd(3)} ${server.name.padEnd(12)} ${result.cpuPerRequest.toFixed(1).padStart(6)} µs/req ${Math.round(result.rps).toString().padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`);
+  log(
+    `  ${cell.workload.padEnd(9)} c=${String(cell.connections).padEnd(3)} ${server.name.padEnd(12)} ${result.cpuPerRequest.toFixed(1).padStart(6)} µs/req ${Math.round(result.rps).toString().padStart(6)} req/s p99 ${result.p99.toFixed(2)} ms`,
+  );
   return result;
 }
 
@@ -215,7 +219,9 @@ async function main(options) {
     const variants = options.variants.filter((name) => name !== 'bare-again' && !missing(VARIANTS[name]));
     log(`express-fc-runtime bench: instructions per request under valgrind (${variants.join(', ')})`);
     const table = await instructionTable({ variants, warm: options.quick ? 300 : 1000, measured: options.quick ? 300 : 1000, log });
-    process.stdout.write(`\n## express-fc-runtime bench, ${new Date().toISOString().slice(0, 10)}\n\n${machine()}; ${((Date.now() - started) / 60_000).toFixed(1)} min.\n${table}`);
+    process.stdout.write(
+      `\n## express-fc-runtime bench, ${new Date().toISOString().slice(0, 10)}\n\n${machine()}; ${((Date.now() - started) / 60_000).toFixed(1)} min.\n${table}`,
+    );
     return;
   }
   log(`express-fc-runtime bench: ${options.rounds} rounds of ${options.duration} s windows${options.quick ? ' (quick)' : ''}`);

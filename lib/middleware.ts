@@ -15,7 +15,16 @@ import { flushPending } from './logging/stdout';
 import { Tail } from './logging/tail';
 import { resolveOptions, type Options, type Settings } from './options';
 import { endWithConnection } from './pipelining';
-import { CONTROL_PATHS, controlPathOf, controlRoute, dropCredentialHeaders, HTTP_INVOKE, stripBasePath, type ControlRoute, type MarkerKind } from './routing';
+import {
+  CONTROL_PATHS,
+  controlPathOf,
+  controlRoute,
+  dropCredentialHeaders,
+  HTTP_INVOKE,
+  stripBasePath,
+  type ControlRoute,
+  type MarkerKind,
+} from './routing';
 import { createStatusHook } from './status';
 import { storage } from './storage';
 import { MethodWrap } from './wrap';
@@ -136,7 +145,8 @@ export class Runtime {
       }
       switch (route.kind) {
         case 'Invoke':
-          if (settings.eventPath === undefined) return whenReady(() => enter(invocation, req, res, (): void => invoke(req, res, invocation)));
+          if (settings.eventPath === undefined)
+            return whenReady(() => enter(invocation, req, res, (): void => invoke(req, res, invocation)));
           // Mounted inside Express, the router has already recorded originalUrl: the event's too.
           req.url = settings.eventPath;
           if ('originalUrl' in req) (req as { originalUrl: string }).originalUrl = settings.eventPath;
@@ -186,10 +196,21 @@ function bindEmit(req: IncomingMessage, invocation: Invocation): void {
   boundEmit.apply(req);
 }
 
-function refuse(req: IncomingMessage, res: ServerResponse, invocation: Invocation, controlPath: string, route: ControlRoute | undefined): void {
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  invocation: Invocation,
+  controlPath: string,
+  route: ControlRoute | undefined,
+): void {
   if (route === undefined) {
     const known = [...Object.keys(CONTROL_PATHS), HTTP_INVOKE].join(', ');
-    return respondError(res, invocation, controlError('UnknownControlPath', `Unknown x-fc-control-path "${controlPath}"; FC sends ${known}.`), 400);
+    return respondError(
+      res,
+      invocation,
+      controlError('UnknownControlPath', `Unknown x-fc-control-path "${controlPath}"; FC sends ${known}.`),
+      400,
+    );
   }
   res.setHeader('allow', route.method);
   respondError(res, invocation, controlError('MethodNotAllowed', `${controlPath} takes ${route.method}, not ${String(req.method)}.`), 405);

@@ -114,12 +114,16 @@ export const OPTION_CHECKS: { [K in keyof Options]-?: Check } = {
   basePath: isBoolean,
   isFailure: isFunction,
   namespace: (v) =>
-    typeof v === 'object' && v !== null && ['run', 'set', 'bindEmitter'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
+    typeof v === 'object' &&
+    v !== null &&
+    ['run', 'set', 'bindEmitter'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
       ? undefined
       : "a cls-hooked namespace (from createNamespace('…'))",
   keepAliveOnCrash: isBoolean,
   timeout: (v) =>
-    typeof v === 'number' && v >= 1 && v <= MAX_TIMEOUT_MS ? undefined : `a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, such as 30000`,
+    typeof v === 'number' && v >= 1 && v <= MAX_TIMEOUT_MS
+      ? undefined
+      : `a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, such as 30000`,
 };
 
 function parseLimit(value: unknown): number | undefined {
@@ -133,7 +137,11 @@ function parseLimit(value: unknown): number | undefined {
  * Checks every given key against the table above. `caller` names the function in the message
  * ("fcRuntime()", "serve()").
  */
-export function validateOptions(options: Record<string, unknown>, caller: string, known: Partial<Record<string, Check>> = OPTION_CHECKS): void {
+export function validateOptions(
+  options: Record<string, unknown>,
+  caller: string,
+  known: Partial<Record<string, Check>> = OPTION_CHECKS,
+): void {
   for (const [key, value] of Object.entries(options)) {
     const check = known[key];
     if (check === undefined) {

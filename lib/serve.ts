@@ -48,7 +48,11 @@ function envPort(env: NodeJS.ProcessEnv): number {
 
 /** The fcRuntime() an Express app already mounts at its top level, if any. */
 function mountedRuntime(app: Handler): Runtime | undefined {
-  const own = app as unknown as { _router?: { stack?: { handle: unknown }[] }; router?: { stack?: { handle: unknown }[] }; lazyrouter?: unknown };
+  const own = app as unknown as {
+    _router?: { stack?: { handle: unknown }[] };
+    router?: { stack?: { handle: unknown }[] };
+    lazyrouter?: unknown;
+  };
   // Express 4 keeps its router in _router and throws on the old app.router; Express 5 has app.router.
   const router = typeof own.lazyrouter === 'function' ? own._router : own.router;
   for (const layer of router?.stack ?? []) {

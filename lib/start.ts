@@ -17,7 +17,10 @@ try {
   });
   const onBeforeExit = () => fail(nothingToServe(basename(process.argv[1] ?? 'the entry')));
   process.once('beforeExit', onBeforeExit);
-  void takeover.listening.then(() => process.off('beforeExit', onBeforeExit), () => undefined);
+  void takeover.listening.then(
+    () => process.off('beforeExit', onBeforeExit),
+    () => undefined,
+  );
 } catch (error) {
   fail(error);
 }

@@ -51,7 +51,10 @@ const statusWriteHead = new MethodWrap<WriteHead>(ServerResponse.prototype, 'wri
  * be set when res writes its headers. It never overrides an x-fc-status the app set itself, and
  * never changes the app's own status code.
  */
-export function createStatusHook(isFailure: IsFailure | undefined, forEvents: boolean): (res: ServerResponse, invocation: Invocation) => void {
+export function createStatusHook(
+  isFailure: IsFailure | undefined,
+  forEvents: boolean,
+): (res: ServerResponse, invocation: Invocation) => void {
   const failedFrom = forEvents ? EVENT_ERROR : SERVER_ERROR;
   function writeStatus(res: ServerResponse, invocation: Invocation, statusCode: number): void {
     if (res.getHeader('x-fc-status') === undefined) {

@@ -53,20 +53,57 @@ function answer(what: string, headers: Answer['headers'] = {}, extra: Partial<An
 }
 
 function server(settings: Partial<ServerRecord> = {}): ServerRecord {
-  return { kind: 'server', port: 9000, keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 0, timeout: 0, maxRequestsPerSocket: 0, ...settings };
+  return {
+    kind: 'server',
+    port: 9000,
+    keepAliveTimeout: 0,
+    requestTimeout: 0,
+    headersTimeout: 0,
+    timeout: 0,
+    maxRequestsPerSocket: 0,
+    ...settings,
+  };
 }
 
 describe('fc-runtime check: the verdicts', () => {
   describe('nodeUse(bootstrap text)', () => {
     const cases: { name: string; text: string; use: NodeUse }[] = [
-      { name: "FC's Node put on PATH first", text: `#!/bin/bash\n${FC_PATH}\nexec node server.js\n`, use: { kind: 'path', command: 'node', line: 3 } },
-      { name: 'a bare node', text: '#!/bin/bash\nexec node -r express-fc-runtime/register server.js\n', use: { kind: 'bare', command: 'node', line: 2 } },
-      { name: 'node on the #! line through env', text: '#!/usr/bin/env node\nconsole.log(1)\n', use: { kind: 'bare', command: 'node', line: 1 } },
-      { name: "Node run by FC's path", text: '#!/bin/bash\nexec /opt/nodejs20/bin/node server.js\n', use: { kind: 'absolute', command: '/opt/nodejs20/bin/node', line: 2 } },
-      { name: 'Node run by a path FC lacks', text: '#!/bin/bash\nexec /usr/local/bin/node server.js\n', use: { kind: 'elsewhere', command: '/usr/local/bin/node', line: 2 } },
+      {
+        name: "FC's Node put on PATH first",
+        text: `#!/bin/bash\n${FC_PATH}\nexec node server.js\n`,
+        use: { kind: 'path', command: 'node', line: 3 },
+      },
+      {
+        name: 'a bare node',
+        text: '#!/bin/bash\nexec node -r express-fc-runtime/register server.js\n',
+        use: { kind: 'bare', command: 'node', line: 2 },
+      },
+      {
+        name: 'node on the #! line through env',
+        text: '#!/usr/bin/env node\nconsole.log(1)\n',
+        use: { kind: 'bare', command: 'node', line: 1 },
+      },
+      {
+        name: "Node run by FC's path",
+        text: '#!/bin/bash\nexec /opt/nodejs20/bin/node server.js\n',
+        use: { kind: 'absolute', command: '/opt/nodejs20/bin/node', line: 2 },
+      },
+      {
+        name: 'Node run by a path FC lacks',
+        text: '#!/bin/bash\nexec /usr/local/bin/node server.js\n',
+        use: { kind: 'elsewhere', command: '/usr/local/bin/node', line: 2 },
+      },
       { name: 'no command that needs Node', text: '#!/bin/bash\n# node is not used here\nexec ./server\n', use: { kind: 'none' } },
-      { name: 'a PATH set again without FC\'s Node', text: `#!/bin/bash\n${FC_PATH}\nPATH=/usr/bin\nnode server.js\n`, use: { kind: 'bare', command: 'node', line: 4 } },
-      { name: "a PATH that keeps FC's Node", text: '#!/bin/bash\nexport PATH=/var/fc/lang/nodejs18/bin\nexport PATH="/srv/bin:$PATH"\nnpm start\n', use: { kind: 'path', command: 'npm', line: 4 } },
+      {
+        name: "a PATH set again without FC's Node",
+        text: `#!/bin/bash\n${FC_PATH}\nPATH=/usr/bin\nnode server.js\n`,
+        use: { kind: 'bare', command: 'node', line: 4 },
+      },
+      {
+        name: "a PATH that keeps FC's Node",
+        text: '#!/bin/bash\nexport PATH=/var/fc/lang/nodejs18/bin\nexport PATH="/srv/bin:$PATH"\nnpm start\n',
+        use: { kind: 'path', command: 'npm', line: 4 },
+      },
       { name: 'npx after && on one line', text: '#!/bin/bash\ncd app && npx serve\n', use: { kind: 'bare', command: 'npx', line: 2 } },
       { name: 'Windows line endings', text: '#!/bin/bash\r\nexec node server.js\r\n', use: { kind: 'bare', command: 'node', line: 2 } },
     ];
@@ -135,7 +172,8 @@ describe('fc-runtime check: the verdicts', () => {
       {
         name: 'a byte-order mark, which hides the #! line from the kernel',
         file: bootstrapFile(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good)])),
-        failure: /^✖ bootstrap starts with a byte-order mark, so FC finds no #! line \(FC: exec format error\) — save it as UTF-8 without BOM/,
+        failure:
+          /^✖ bootstrap starts with a byte-order mark, so FC finds no #! line \(FC: exec format error\) — save it as UTF-8 without BOM/,
         unstartable: true,
         refusal: SPAWN_REFUSALS.ENOEXEC,
       },
@@ -156,7 +194,8 @@ describe('fc-runtime check: the verdicts', () => {
       {
         name: 'no #! line',
         file: bootstrapFile(`${FC_PATH}\nexec node server.js\n`),
-        failure: /^✖ bootstrap does not start with #!\/bin\/bash \(FC: CAExited, exec format error\) — make `#!\/bin\/bash` its first line, or run `fc-runtime init --force`$/,
+        failure:
+          /^✖ bootstrap does not start with #!\/bin\/bash \(FC: CAExited, exec format error\) — make `#!\/bin\/bash` its first line, or run `fc-runtime init --force`$/,
         unstartable: true,
         refusal: SPAWN_REFUSALS.ENOEXEC,
       },
@@ -186,7 +225,8 @@ describe('fc-runtime check: the verdicts', () => {
       {
         name: 'a node FC does not have',
         file: bootstrapFile('#!/bin/bash\nexec /usr/local/bin/node server.js\n'),
-        failure: /^✖ bootstrap runs `\/usr\/local\/bin\/node` \(line 2\), a path FC does not have \(FC: CAFileNotFound\) — put `export PATH=.*` and run `node`/,
+        failure:
+          /^✖ bootstrap runs `\/usr\/local\/bin\/node` \(line 2\), a path FC does not have \(FC: CAFileNotFound\) — put `export PATH=.*` and run `node`/,
         unstartable: false,
         refusal: undefined,
       },
@@ -217,7 +257,9 @@ describe('fc-runtime check: the verdicts', () => {
 
     it('fail an s.yaml that is not YAML, with the reason, and judge its variables no further', () => {
       const broken = { state: 'broken', reason: 'Nested mappings are not allowed' } as const;
-      expect(line(sYamlVerdict(broken))).to.equal('✖ s.yaml is not valid YAML: Nested mappings are not allowed — fix s.yaml; `s deploy` reads it the same way');
+      expect(line(sYamlVerdict(broken))).to.equal(
+        '✖ s.yaml is not valid YAML: Nested mappings are not allowed — fix s.yaml; `s deploy` reads it the same way',
+      );
       expect(reservedEnvVerdict(broken)).to.equal(undefined);
     });
 
@@ -226,7 +268,9 @@ describe('fc-runtime check: the verdicts', () => {
         { resource: 'web', envNames: ['FC_LOG_LEVEL', 'NODE_ENV'] },
         { resource: 'jobs', envNames: ['FC_ENDPOINT'] },
       ];
-      expect(line(reservedEnvVerdict({ state: 'read', functions }))).to.match(/^✖ s\.yaml sets FC_LOG_LEVEL \(web\), FC_ENDPOINT \(jobs\) in environmentVariables/);
+      expect(line(reservedEnvVerdict({ state: 'read', functions }))).to.match(
+        /^✖ s\.yaml sets FC_LOG_LEVEL \(web\), FC_ENDPOINT \(jobs\) in environmentVariables/,
+      );
       const fine = [{ resource: 'web', envNames: ['EXPRESS_FC_LOG_LEVEL', 'MY_FC_URL'] }];
       expect(line(reservedEnvVerdict({ state: 'read', functions: fine }))).to.equal('✔ no environmentVariables name starts with FC_');
     });
@@ -246,14 +290,19 @@ describe('fc-runtime check: the verdicts', () => {
     });
 
     it("fails Node's defaults, each named with its value", () => {
-      const verdict = connectionVerdict({ ...quiet, server: server({ keepAliveTimeout: 5000, requestTimeout: 300_000, headersTimeout: 60_000 }) });
+      const verdict = connectionVerdict({
+        ...quiet,
+        server: server({ keepAliveTimeout: 5000, requestTimeout: 300_000, headersTimeout: 60_000 }),
+      });
       expect(line(verdict)).to.match(
         /^✖ connections are cut before FC's 15 minutes: keepAliveTimeout 5 s, requestTimeout 300 s, headersTimeout 60 s — set the server's keepAliveTimeout/,
       );
     });
 
     it('fails a cap on requests per connection', () => {
-      expect(line(connectionVerdict({ ...quiet, server: server({ maxRequestsPerSocket: 100 }) }))).to.match(/: maxRequestsPerSocket 100 — /);
+      expect(line(connectionVerdict({ ...quiet, server: server({ maxRequestsPerSocket: 100 }) }))).to.match(
+        /: maxRequestsPerSocket 100 — /,
+      );
     });
 
     it('fails an announced Keep-Alive timeout and Connection: close, once each', () => {
@@ -266,7 +315,7 @@ describe('fc-runtime check: the verdicts', () => {
       );
     });
 
-    it("fails an idle connection the server closed, when its settings could not be read", () => {
+    it('fails an idle connection the server closed, when its settings could not be read', () => {
       expect(line(connectionVerdict({ server: undefined, answers: [], idle: { ms: 1004, closed: true } }))).to.match(
         /^✖ connections are cut before FC's 15 minutes: an idle connection closed within 1 s — /,
       );
@@ -290,7 +339,10 @@ describe('fc-runtime check: the verdicts', () => {
     });
 
     it('fails the answer whose headers are over 8 KB', () => {
-      const answers = [answer('POST /invoke'), answer('GET / via /http-invoke', {}, { rawHeaders: ['Content-Security-Policy', 'x'.repeat(9000)] })];
+      const answers = [
+        answer('POST /invoke'),
+        answer('GET / via /http-invoke', {}, { rawHeaders: ['Content-Security-Policy', 'x'.repeat(9000)] }),
+      ];
       expect(line(headerSizeVerdict(answers))).to.match(
         /^✖ GET \/ via \/http-invoke answered with 8\.8 KB of headers, over FC's 8 KB \(FC answers 502\) — send less in headers/,
       );
@@ -325,16 +377,20 @@ describe('fc-runtime check: the verdicts', () => {
     });
 
     it("passes with a note when Node's own headers could not be told from the app's", () => {
-      expect(line(forbiddenHeadersVerdict([answer('GET /')], () => undefined))).to.match(/; Node's own connection and date could not be told from the app's$/);
+      expect(line(forbiddenHeadersVerdict([answer('GET /')], () => undefined))).to.match(
+        /; Node's own connection and date could not be told from the app's$/,
+      );
     });
   });
 
   describe('the protocol verdicts', () => {
     it('listensVerdict: the addresses the server listens on, IPv6 in brackets', () => {
-      expect(line(listensVerdict({ startTimeout: 30, state: 'listening', port: 9000, addresses: ['0.0.0.0', '::'], startMs: 310 }))).to.equal(
-        '✔ the server listens on 0.0.0.0:9000, [::]:9000 within 30 s (after 310 ms)',
+      expect(
+        line(listensVerdict({ startTimeout: 30, state: 'listening', port: 9000, addresses: ['0.0.0.0', '::'], startMs: 310 })),
+      ).to.equal('✔ the server listens on 0.0.0.0:9000, [::]:9000 within 30 s (after 310 ms)');
+      expect(line(listensVerdict({ startTimeout: 30, state: 'listening', port: 9000, addresses: undefined, startMs: 5 }))).to.match(
+        /on an address:9000 /,
       );
-      expect(line(listensVerdict({ startTimeout: 30, state: 'listening', port: 9000, addresses: undefined, startMs: 5 }))).to.match(/on an address:9000 /);
     });
 
     it("listensVerdict: a start that failed, the instance's message as problem — fix, the log pointed to", () => {
@@ -351,9 +407,13 @@ describe('fc-runtime check: the verdicts', () => {
     });
 
     it('coldStartVerdict: the inited line, missing, or naming an official runtime', () => {
-      expect(line(coldStartVerdict(['x', 'FunctionCompute express runtime inited.']))).to.equal('✔ cold-start line: FunctionCompute express runtime inited.');
+      expect(line(coldStartVerdict(['x', 'FunctionCompute express runtime inited.']))).to.equal(
+        '✔ cold-start line: FunctionCompute express runtime inited.',
+      );
       expect(line(coldStartVerdict(['x']))).to.match(/^✖ no "FunctionCompute <name> runtime inited\." line at cold start/);
-      expect(line(coldStartVerdict(['FunctionCompute nodejs20 runtime inited.']))).to.match(/^✖ the cold-start line calls the runtime "nodejs20", a name FC reserves/);
+      expect(line(coldStartVerdict(['FunctionCompute nodejs20 runtime inited.']))).to.match(
+        /^✖ the cold-start line calls the runtime "nodejs20", a name FC reserves/,
+      );
     });
 
     it('requestVerdict: answered between its Start and End markers', () => {
@@ -374,7 +434,9 @@ describe('fc-runtime check: the verdicts', () => {
 
     it('requestVerdict: no answer, or a hook that failed, points to the log', () => {
       const noAnswer: Outcome = { error: 'socket hang up' };
-      expect(line(requestVerdict('POST /invoke', noAnswer, 'Invoke', []))).to.equal("✖ POST /invoke got no answer: socket hang up — see the runtime's log below");
+      expect(line(requestVerdict('POST /invoke', noAnswer, 'Invoke', []))).to.equal(
+        "✖ POST /invoke got no answer: socket hang up — see the runtime's log below",
+      );
       const failedInit = { answer: answer('POST /initialize', { 'x-fc-status': '404' }, { status: 404 }) };
       expect(line(requestVerdict('POST /initialize', failedInit, 'Initialize', [], initializerFailed))).to.equal(
         "✖ POST /initialize answered 404 (x-fc-status 404): the initializer failed, so FC would not start the instance — see the runtime's log below",
@@ -395,8 +457,12 @@ describe('fc-runtime check: the verdicts', () => {
 
     it('sigtermVerdict: stopped in time, or killed', () => {
       expect(line(sigtermVerdict({ ms: 42, exitStatus: 0 }))).to.equal('✔ the runtime stopped 42 ms after SIGTERM (exit code 0)');
-      expect(line(sigtermVerdict({ ms: 42, exitStatus: 'SIGTERM' }))).to.equal('✔ the runtime stopped 42 ms after SIGTERM (ended by SIGTERM)');
-      expect(line(sigtermVerdict({ ms: 10_020, exitStatus: 'SIGKILL' }))).to.match(/^✖ the runtime was still running 10 s after SIGTERM and was killed — /);
+      expect(line(sigtermVerdict({ ms: 42, exitStatus: 'SIGTERM' }))).to.equal(
+        '✔ the runtime stopped 42 ms after SIGTERM (ended by SIGTERM)',
+      );
+      expect(line(sigtermVerdict({ ms: 10_020, exitStatus: 'SIGKILL' }))).to.match(
+        /^✖ the runtime was still running 10 s after SIGTERM and was killed — /,
+      );
     });
   });
 
@@ -409,7 +475,9 @@ describe('fc-runtime check: the verdicts', () => {
       const init = answered('POST /initialize', 'Initialize');
       const invoke = answered('POST /invoke', 'Invoke');
       const lines = ['FunctionCompute express runtime inited.', ...init.lines, ...invoke.lines];
-      const verdicts = CHECKS.requests.map((check) => line(check({ lines, initialize: init.outcome, invoke: invoke.outcome, site: { error: 'timeout' } })));
+      const verdicts = CHECKS.requests.map((check) =>
+        line(check({ lines, initialize: init.outcome, invoke: invoke.outcome, site: { error: 'timeout' } })),
+      );
       expect(verdicts).to.deep.equal([
         '✔ cold-start line: FunctionCompute express runtime inited.',
         '✔ POST /initialize answered 200 (x-fc-status 200) in 12 ms, between its FC Initialize Start/End lines',
@@ -423,7 +491,13 @@ describe('fc-runtime check: the verdicts', () => {
       let text = '';
       out.on('data', (chunk: Buffer) => (text += chunk.toString()));
       const report = new Report(out);
-      const connections = { server: server(), answers: [answer('GET /')], idle: { ms: 1, closed: false }, setByApp: new Map(), exitStatus: undefined };
+      const connections = {
+        server: server(),
+        answers: [answer('GET /')],
+        idle: { ms: 1, closed: false },
+        setByApp: new Map(),
+        exitStatus: undefined,
+      };
       const verdicts = report.judge(CHECKS.connections, connections);
       expect(verdicts).to.have.length(3);
       expect(text.split('\n').filter(Boolean)).to.have.length(3);

@@ -86,29 +86,58 @@ describe('fc-runtime check', () => {
     it('finds it not executable', async () => {
       const file = REGISTER as { content: string };
       const result = await check(site({ bootstrap: { content: file.content, mode: 0o644 }, 'server.js': EXPRESS_SITE }));
-      expectFailures(result, /^✖ bootstrap is not executable by all \(mode 644; FC: permission denied\) — run `chmod 755 bootstrap`$/, SKIPPED);
+      expectFailures(
+        result,
+        /^✖ bootstrap is not executable by all \(mode 644; FC: permission denied\) — run `chmod 755 bootstrap`$/,
+        SKIPPED,
+      );
     });
 
     it('finds no #!/bin/bash line', async () => {
-      const result = await check(site({ bootstrap: { content: 'exec node -r express-fc-runtime/register server.js\n', mode: 0o755 }, 'server.js': EXPRESS_SITE }));
-      expectFailures(result, /^✖ bootstrap does not start with #!\/bin\/bash \(FC: CAExited, exec format error\) — make `#!\/bin\/bash` its first line/, /bootstrap runs `node` \(line 1\)/, SKIPPED);
+      const result = await check(
+        site({ bootstrap: { content: 'exec node -r express-fc-runtime/register server.js\n', mode: 0o755 }, 'server.js': EXPRESS_SITE }),
+      );
+      expectFailures(
+        result,
+        /^✖ bootstrap does not start with #!\/bin\/bash \(FC: CAExited, exec format error\) — make `#!\/bin\/bash` its first line/,
+        /bootstrap runs `node` \(line 1\)/,
+        SKIPPED,
+      );
     });
 
     it('finds Windows line endings', async () => {
       const file = REGISTER as { content: string };
-      const result = await check(site({ bootstrap: { content: file.content.replace(/\n/g, '\r\n'), mode: 0o755 }, 'server.js': EXPRESS_SITE }));
-      expectFailures(result, /^✖ bootstrap has Windows \(CRLF\) line endings on 3 lines \(FC: \/bin\/bash\^M: bad interpreter\) — convert it to LF/, SKIPPED);
+      const result = await check(
+        site({ bootstrap: { content: file.content.replace(/\n/g, '\r\n'), mode: 0o755 }, 'server.js': EXPRESS_SITE }),
+      );
+      expectFailures(
+        result,
+        /^✖ bootstrap has Windows \(CRLF\) line endings on 3 lines \(FC: \/bin\/bash\^M: bad interpreter\) — convert it to LF/,
+        SKIPPED,
+      );
     });
 
     it('finds a byte-order mark', async () => {
       const file = REGISTER as { content: string };
       const result = await check(site({ bootstrap: { content: `\ufeff${file.content}`, mode: 0o755 }, 'server.js': EXPRESS_SITE }));
-      expectFailures(result, /^✖ bootstrap starts with a byte-order mark, so FC finds no #! line \(FC: exec format error\) — save it as UTF-8 without BOM/, SKIPPED);
+      expectFailures(
+        result,
+        /^✖ bootstrap starts with a byte-order mark, so FC finds no #! line \(FC: exec format error\) — save it as UTF-8 without BOM/,
+        SKIPPED,
+      );
     });
 
     it('finds a bare `node` that FC’s PATH will not find, and still runs the server checks', async () => {
-      const result = await check(site({ bootstrap: { content: '#!/bin/bash\nexec node -r express-fc-runtime/register server.js\n', mode: 0o755 }, 'server.js': EXPRESS_SITE }));
-      expectFailures(result, /^✖ bootstrap runs `node` \(line 2\) from a PATH where FC has no Node \(FC: CAFileNotFound\) — put `export PATH=\/opt\/nodejs(\d+)\/bin:\/var\/fc\/lang\/nodejs\1\/bin:\$PATH` before it \(for Node \1\), or run `fc-runtime init --force`$/);
+      const result = await check(
+        site({
+          bootstrap: { content: '#!/bin/bash\nexec node -r express-fc-runtime/register server.js\n', mode: 0o755 },
+          'server.js': EXPRESS_SITE,
+        }),
+      );
+      expectFailures(
+        result,
+        /^✖ bootstrap runs `node` \(line 2\) from a PATH where FC has no Node \(FC: CAFileNotFound\) — put `export PATH=\/opt\/nodejs(\d+)\/bin:\/var\/fc\/lang\/nodejs\1\/bin:\$PATH` before it \(for Node \1\), or run `fc-runtime init --force`$/,
+      );
       expect(result.passed.join('\n')).to.match(/^✔ the runtime stopped \d+ ms after SIGTERM \(exit code 0\)$/m);
     });
   });
@@ -118,7 +147,13 @@ describe('fc-runtime check', () => {
       `edition: 3.0.0\nname: app\nresources:\n  web:\n    component: fc3\n    props:\n      runtime: custom.debian10\n      environmentVariables:\n${env}`;
 
     it('finds an environment variable named FC_…, which FC rejects the deploy for, naming it and the new name', async () => {
-      const result = await check(site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 's.yaml': S_YAML('        NODE_ENV: production\n        FC_LOG_LEVEL: debug\n') }));
+      const result = await check(
+        site({
+          bootstrap: REGISTER,
+          'server.js': EXPRESS_SITE,
+          's.yaml': S_YAML('        NODE_ENV: production\n        FC_LOG_LEVEL: debug\n'),
+        }),
+      );
       expectFailures(
         result,
         /^✖ s\.yaml sets FC_LOG_LEVEL \(web\) in environmentVariables: FC reserves every name that starts with FC_ and rejects the deploy \(InvalidArgument\) — rename it; this package reads EXPRESS_FC_\* \(FC_LOG_LEVEL → EXPRESS_FC_LOG_LEVEL/,
@@ -126,7 +161,9 @@ describe('fc-runtime check', () => {
     });
 
     it('passes EXPRESS_FC_* names', async () => {
-      const result = await check(site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 's.yaml': S_YAML('        EXPRESS_FC_LOG_LEVEL: debug\n') }));
+      const result = await check(
+        site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 's.yaml': S_YAML('        EXPRESS_FC_LOG_LEVEL: debug\n') }),
+      );
       expect(result.failed, result.stdout).to.deep.equal([]);
       expect(result.passed.join('\n')).to.match(/^✔ no environmentVariables name starts with FC_$/m);
     });
@@ -135,12 +172,18 @@ describe('fc-runtime check', () => {
   describe('the server', () => {
     it('tells a server bound to 127.0.0.1 from one on 0.0.0.0', async () => {
       const result = await check(site({ bootstrap: PLAIN, 'server.js': { fixture: 'sites/loopback-server.js' } }));
-      expectFailures(result, /^✖ the server listens on 127\.0\.0\.1 only, which FC cannot reach \(FC: FunctionNotStarted\) — listen on 0\.0\.0\.0$/);
+      expectFailures(
+        result,
+        /^✖ the server listens on 127\.0\.0\.1 only, which FC cannot reach \(FC: FunctionNotStarted\) — listen on 0\.0\.0\.0$/,
+      );
     });
 
     it('gives up on a server that never listens, within the start limit', async () => {
       const result = await check(site({ bootstrap: PLAIN, 'server.js': { fixture: 'sites/never-listens.js' } }), ['--start-timeout', '1']);
-      expectFailures(result, /^✖ nothing listened on port \d+ within 1 s \(FC: FunctionNotStarted\) — listen on FC_CUSTOM_LISTEN_PORT \(or 9000\)$/);
+      expectFailures(
+        result,
+        /^✖ nothing listened on port \d+ within 1 s \(FC: FunctionNotStarted\) — listen on FC_CUSTOM_LISTEN_PORT \(or 9000\)$/,
+      );
     });
 
     it("finds Node's default keep-alive timeout, which cuts FC's connections after 5 s", async () => {
@@ -157,9 +200,13 @@ describe('fc-runtime check', () => {
     });
 
     it('finds an idle connection closed by the server even when its settings cannot be read from inside', async () => {
-      const result = await check(site({ bootstrap: bootstrap('unset NODE_OPTIONS\nexec node server.js handmade idle-timeout'), 'server.js': HANDMADE }));
+      const result = await check(
+        site({ bootstrap: bootstrap('unset NODE_OPTIONS\nexec node server.js handmade idle-timeout'), 'server.js': HANDMADE }),
+      );
       expectFailures(result, /^✖ connections are cut before FC's 15 minutes: an idle connection closed within 1(\.\d)? s — /);
-      expect(result.passed.join('\n')).to.match(/^✔ no response header FC reserves .*; Node's own connection and date could not be told from the app's$/m);
+      expect(result.passed.join('\n')).to.match(
+        /^✔ no response header FC reserves .*; Node's own connection and date could not be told from the app's$/m,
+      );
     });
 
     it('finds invocations without FC log markers', async () => {
@@ -181,19 +228,34 @@ describe('fc-runtime check', () => {
     });
 
     it('finds an initializer that fails, and shows the runtime’s log', async () => {
-      const result = await check(site({ bootstrap: REGISTER, 'server.js': EXPRESS_SITE, 'fc-runtime.config.js': { fixture: 'sites/failing-initializer-config.js' } }));
-      expectFailures(result, /^✖ POST \/initialize answered 404 \(x-fc-status 404\): the initializer failed, so FC would not start the instance — see the runtime's log below$/);
+      const result = await check(
+        site({
+          bootstrap: REGISTER,
+          'server.js': EXPRESS_SITE,
+          'fc-runtime.config.js': { fixture: 'sites/failing-initializer-config.js' },
+        }),
+      );
+      expectFailures(
+        result,
+        /^✖ POST \/initialize answered 404 \(x-fc-status 404\): the initializer failed, so FC would not start the instance — see the runtime's log below$/,
+      );
       expect(result.stdout).to.match(/^ {4}│ .*\[ERROR\] Error: db down$/m);
     });
 
     it('finds response headers FC reserves, set by the app (Node’s own are not counted)', async () => {
       const result = await check(site({ bootstrap: registerWith('reserved-headers'), 'server.js': EXPRESS_SITE }));
-      expectFailures(result, /^✖ the runtime sets response headers FC reserves: server, x-fc-trace, connection on GET \/ via \/http-invoke — remove them/);
+      expectFailures(
+        result,
+        /^✖ the runtime sets response headers FC reserves: server, x-fc-trace, connection on GET \/ via \/http-invoke — remove them/,
+      );
     });
 
     it('finds response headers over 8 KB', async () => {
       const result = await check(site({ bootstrap: registerWith('big-headers'), 'server.js': EXPRESS_SITE }));
-      expectFailures(result, /^✖ GET \/ via \/http-invoke answered with 9\.\d KB of headers, over FC's 8 KB \(FC answers 502\) — send less in headers/);
+      expectFailures(
+        result,
+        /^✖ GET \/ via \/http-invoke answered with 9\.\d KB of headers, over FC's 8 KB \(FC answers 502\) — send less in headers/,
+      );
     });
   });
 

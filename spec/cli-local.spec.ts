@@ -19,7 +19,9 @@ const EVENT_SITE: Record<string, SiteFile> = {
   'server.js': { fixture: 'sites/local-event-server.js' },
   'fc-runtime.config.js': { fixture: 'sites/local-event-config.js' },
   // A bootstrap that prints the credentials itself, outside the runtime's own redaction.
-  bootstrap: bootstrap(`echo "bootstrap sees secret $ALIBABA_CLOUD_ACCESS_KEY_SECRET and token $ALIBABA_CLOUD_SECURITY_TOKEN"\n${REGISTER}`),
+  bootstrap: bootstrap(
+    `echo "bootstrap sees secret $ALIBABA_CLOUD_ACCESS_KEY_SECRET and token $ALIBABA_CLOUD_SECURITY_TOKEN"\n${REGISTER}`,
+  ),
 };
 
 // A web site for the HTTP trigger: echo, binary mirror, a 10 MB download, an upload hash, headers FC refuses, a crash.
@@ -70,7 +72,14 @@ describe('fc-runtime local', () => {
     describe('an event that succeeds', () => {
       let dir: string;
       let child: Child;
-      let answer: { requestId: string; event: string; controlPath: string; cwd: string; env: Record<string, string>; credentials: Record<string, boolean> };
+      let answer: {
+        requestId: string;
+        event: string;
+        controlPath: string;
+        cwd: string;
+        env: Record<string, string>;
+        credentials: Record<string, boolean>;
+      };
 
       before(async () => {
         dir = makeSite({ ...EVENT_SITE, 'event.json': '{"hello":"world"}' });
@@ -124,7 +133,9 @@ describe('fc-runtime local', () => {
 
     it("passes the shell's EXPRESS_FC_* settings on to the runtime, and its old FC_ names so that the runtime warns about them", async () => {
       const dir = makeSite({ ...EVENT_SITE, 'event.json': '{}' });
-      const child = cli(['local', 'invoke', dir, '--event', join(dir, 'event.json')], { env: { EXPRESS_FC_RUNTIME: 'from-shell', FC_LOG_LEVEL: 'debug' } });
+      const child = cli(['local', 'invoke', dir, '--event', join(dir, 'event.json')], {
+        env: { EXPRESS_FC_RUNTIME: 'from-shell', FC_LOG_LEVEL: 'debug' },
+      });
       expect(await child.exited).to.equal(0, child.stderr);
       expect(child.stderr).to.match(/^FunctionCompute from-shell runtime inited\.$/m);
       expect(child.stderr).to.match(/FC_LOG_LEVEL is read as EXPRESS_FC_LOG_LEVEL; rename it/);
@@ -169,11 +180,32 @@ describe('fc-runtime local', () => {
       const sleeper = bootstrap('echo $$ > pid\nexec sleep 30');
       const cases: { name: string; files: Record<string, SiteFile>; args?: string[]; pattern: RegExp }[] = [
         { name: 'missing', files: {}, pattern: /no bootstrap in the code folder \(FC: CAFileNotFound\); run `fc-runtime init`/ },
-        { name: 'not executable', files: { bootstrap: { content: `#!/bin/bash\n${REGISTER}\n`, mode: 0o644 } }, pattern: /not executable.*chmod 755 bootstrap/ },
-        { name: 'without #!/bin/bash', files: { bootstrap: { content: `${REGISTER}\n`, mode: 0o755 } }, pattern: /no #!\/bin\/bash first line/ },
-        { name: 'with CRLF line endings', files: { bootstrap: { content: `#!/bin/bash\r\n${REGISTER}\r\n`, mode: 0o755 } }, pattern: /CRLF/ },
-        { name: 'exiting at once', files: { bootstrap: bootstrap('echo "cannot start: no config" >&2\nexit 3') }, pattern: /bootstrap exited \(3\) before listening/ },
-        { name: 'never listening', files: { bootstrap: sleeper }, args: ['--start-timeout', '1'], pattern: /nothing listened on port \d+ within 1 s \(FC: FunctionNotStarted\)/ },
+        {
+          name: 'not executable',
+          files: { bootstrap: { content: `#!/bin/bash\n${REGISTER}\n`, mode: 0o644 } },
+          pattern: /not executable.*chmod 755 bootstrap/,
+        },
+        {
+          name: 'without #!/bin/bash',
+          files: { bootstrap: { content: `${REGISTER}\n`, mode: 0o755 } },
+          pattern: /no #!\/bin\/bash first line/,
+        },
+        {
+          name: 'with CRLF line endings',
+          files: { bootstrap: { content: `#!/bin/bash\r\n${REGISTER}\r\n`, mode: 0o755 } },
+          pattern: /CRLF/,
+        },
+        {
+          name: 'exiting at once',
+          files: { bootstrap: bootstrap('echo "cannot start: no config" >&2\nexit 3') },
+          pattern: /bootstrap exited \(3\) before listening/,
+        },
+        {
+          name: 'never listening',
+          files: { bootstrap: sleeper },
+          args: ['--start-timeout', '1'],
+          pattern: /nothing listened on port \d+ within 1 s \(FC: FunctionNotStarted\)/,
+        },
         {
           name: 'listening on 127.0.0.1 only',
           files: { bootstrap: bootstrap('echo $$ > pid\nexec node server.js'), 'server.js': { fixture: 'sites/loopback-server.js' } },
@@ -192,7 +224,12 @@ describe('fc-runtime local', () => {
       it('local start shows the log of a bootstrap that exits at once (on stdout, as it serves), then the line', async () => {
         const dir = makeSite({ bootstrap: bootstrap('echo "cannot start: no config"\nexit 3') });
         const child = cli(['local', 'start', dir, '--port', String((await freePorts(1))[0])]);
-        await expectOneLine(child, 'local start', /bootstrap exited \(3\) before listening on port \d+ \(FC: CAExited\); see its log above/, 'cannot start: no config\n');
+        await expectOneLine(
+          child,
+          'local start',
+          /bootstrap exited \(3\) before listening on port \d+ \(FC: CAExited\); see its log above/,
+          'cannot start: no config\n',
+        );
       });
     });
   });
@@ -237,7 +274,11 @@ describe('fc-runtime local', () => {
       const reply = await send(port, 'GET', '/echo/line?q=1');
       const { requestId } = JSON.parse(reply.body.toString());
       await child.waitFor(new RegExp(`^\\S+Z ${String(requestId)} \\[INFO\\] echo GET /echo/line\\?q=1$`));
-      await child.waitFor(new RegExp(`^FC GET /echo/line\\?q=1: 200, x-fc-status 200, \\d+\\.\\d ms, ${reply.body.length} B, RequestId: ${String(requestId)}$`));
+      await child.waitFor(
+        new RegExp(
+          `^FC GET /echo/line\\?q=1: 200, x-fc-status 200, \\d+\\.\\d ms, ${reply.body.length} B, RequestId: ${String(requestId)}$`,
+        ),
+      );
     });
 
     it("does not let a client set FC's x-fc-* headers", async () => {
@@ -248,7 +289,10 @@ describe('fc-runtime local', () => {
 
     it('round-trips a binary body with all 256 byte values', async () => {
       const bytes = Buffer.from(Array.from({ length: 256 * 64 }, (_, i) => i % 256));
-      const reply = await send(port, 'POST', '/mirror', { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) }, body: [bytes] });
+      const reply = await send(port, 'POST', '/mirror', {
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+        body: [bytes],
+      });
       expect(reply.status).to.equal(200);
       expect(reply.body.equals(bytes)).to.equal(true);
     });
@@ -264,10 +308,14 @@ describe('fc-runtime local', () => {
     it('streams a chunked upload byte for byte', async () => {
       const chunks = Array.from({ length: 80 }, () => randomBytes(64 * 1024 + 7));
       const reply = await send(port, 'POST', '/upload?case=chunked', { headers: { 'transfer-encoding': 'chunked' }, body: chunks });
-      expect(JSON.parse(reply.body.toString())).to.deep.equal({ sha256: sha256(Buffer.concat(chunks)), bytes: 80 * (64 * 1024 + 7), encoding: 'chunked' });
+      expect(JSON.parse(reply.body.toString())).to.deep.equal({
+        sha256: sha256(Buffer.concat(chunks)),
+        bytes: 80 * (64 * 1024 + 7),
+        encoding: 'chunked',
+      });
     });
 
-    it("answers 400 InvalidArgument, as FC does, to a body declared over 32 MB, without forwarding it", async () => {
+    it('answers 400 InvalidArgument, as FC does, to a body declared over 32 MB, without forwarding it', async () => {
       const reply = await send(port, 'POST', '/upload?case=declared', { headers: { 'content-length': String(32 * 1024 * 1024 + 1) } });
       expect(reply.status).to.equal(400);
       expect(JSON.parse(reply.body.toString())).to.include({ ErrorCode: 'InvalidArgument' });
@@ -280,7 +328,10 @@ describe('fc-runtime local', () => {
 
     it('answers 400 InvalidArgument to a chunked upload once it passes 32 MB', async () => {
       const megabyte = randomBytes(1024 * 1024);
-      const reply = await send(port, 'POST', '/upload?case=streamed', { headers: { 'transfer-encoding': 'chunked' }, body: Array.from({ length: 34 }, () => megabyte) });
+      const reply = await send(port, 'POST', '/upload?case=streamed', {
+        headers: { 'transfer-encoding': 'chunked' },
+        body: Array.from({ length: 34 }, () => megabyte),
+      });
       expect(reply.status).to.equal(400);
       expect(JSON.parse(reply.body.toString())).to.include({ ErrorCode: 'InvalidArgument' });
     });
@@ -317,7 +368,9 @@ describe('fc-runtime local', () => {
       expect(alive(pid)).to.equal(true);
       child.process.kill('SIGINT');
       expect(await child.exited).to.equal(0, child.stderr);
-      expect(child.stdout).to.match(/^FC PreStop Start RequestId: .*\n(.*\n)*\S+Z \S+ \[INFO\] preStop ran, qualifier LATEST\n(.*\n)*FC PreStop End RequestId/m);
+      expect(child.stdout).to.match(
+        /^FC PreStop Start RequestId: .*\n(.*\n)*\S+Z \S+ \[INFO\] preStop ran, qualifier LATEST\n(.*\n)*FC PreStop End RequestId/m,
+      );
       expect(alive(pid)).to.equal(false);
       expect(child.stderr).not.to.match(/^\s+at /m);
     });
@@ -360,7 +413,11 @@ describe('fc-runtime local', () => {
     it('takes the runtime down with it when its own stdout goes away (`| head -1`)', async () => {
       const dir = makeSite(WEB_SITE);
       const [port] = await freePorts(1);
-      const pipeline = watch(spawn('sh', ['-c', `"${process.execPath}" "${CLI}" local start "${dir}" --port ${port} | head -1`], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      const pipeline = watch(
+        spawn('sh', ['-c', `"${process.execPath}" "${CLI}" local start "${dir}" --port ${port} | head -1`], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
       await pipeline.waitFor(/./);
       const runtime = pidOf(dir);
       // head has gone: the front's line for this request is the CLI's next write to a closed pipe.
@@ -375,7 +432,10 @@ describe('fc-runtime local', () => {
       await expectOneLine(cli(['local', 'invoke', '/nonexistent/code']), 'local invoke', /no code folder \/nonexistent\/code/);
     });
 
-    for (const args of [['local', 'invoke', '--nope'], ['local', 'start', '--port', 'eighty']]) {
+    for (const args of [
+      ['local', 'invoke', '--nope'],
+      ['local', 'start', '--port', 'eighty'],
+    ]) {
       it(`\`${args.join(' ')}\` ends in one line and exit 1`, async () => {
         const child = cli(args);
         expect(await child.exited).to.equal(1);

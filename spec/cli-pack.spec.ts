@@ -86,7 +86,12 @@ function site(extra: Record<string, SiteFile> = {}): string {
     'lib/trace.log': 'trace\n',
     's.yaml': 'edition: 3.0.0\n',
     'package.json': json({ dependencies: { 'prod-a': '^1.0.0', '@scope/prod-b': '^1.0.0' }, devDependencies: { 'dev-c': '^1.0.0' } }),
-    'node_modules/prod-a/package.json': json({ name: 'prod-a', dependencies: { 'nested-d': '2', 'hoisted-f': '1' }, optionalDependencies: { 'absent-opt': '1' }, bin: { 'prod-a': 'bin.js' } }),
+    'node_modules/prod-a/package.json': json({
+      name: 'prod-a',
+      dependencies: { 'nested-d': '2', 'hoisted-f': '1' },
+      optionalDependencies: { 'absent-opt': '1' },
+      bin: { 'prod-a': 'bin.js' },
+    }),
     'node_modules/prod-a/index.js': 'module.exports = 1;\n',
     'node_modules/prod-a/bin.js': { content: '#!/usr/bin/env node\n', mode: 0o755 },
     'node_modules/prod-a/test/unit.js': 'kept: a package is packed whole\n',
@@ -146,11 +151,28 @@ describe('fc-runtime pack', () => {
     it('leave out VCS folders, tests, coverage, editor and tool files, logs and dev-only env files; .env stays, with a note', async () => {
       const { zip, run } = await packed(site());
       const names = [...zip.keys()];
-      for (const gone of ['.git/', '.svn/', 'lib/.DS_Store', 'test/', 'coverage/', '.vscode/', '.npmrc', 'npm-debug.log', 'lib/trace.log', 's.yaml', '.env.test']) {
-        expect(names.filter((name) => name.startsWith(gone)), gone).to.deep.equal([]);
+      for (const gone of [
+        '.git/',
+        '.svn/',
+        'lib/.DS_Store',
+        'test/',
+        'coverage/',
+        '.vscode/',
+        '.npmrc',
+        'npm-debug.log',
+        'lib/trace.log',
+        's.yaml',
+        '.env.test',
+      ]) {
+        expect(
+          names.filter((name) => name.startsWith(gone)),
+          gone,
+        ).to.deep.equal([]);
       }
       expect(zip.get('.env')?.content.toString()).to.equal('GREETING=hello\n');
-      expect(run.stdout).to.match(/^ {2}left out +\.env\.test, \.git\/, \.npmrc, \.svn\/, \.vscode\/, coverage\/, lib\/\.DS_Store, lib\/trace\.log and 3 more$/m);
+      expect(run.stdout).to.match(
+        /^ {2}left out +\.env\.test, \.git\/, \.npmrc, \.svn\/, \.vscode\/, coverage\/, lib\/\.DS_Store, lib\/trace\.log and 3 more$/m,
+      );
       expect(run.stderr).to.match(/^note: \.env is packed/m);
     });
 
@@ -177,14 +199,18 @@ describe('fc-runtime pack', () => {
   describe('node_modules', () => {
     it('holds the production packages where Node finds them, and not devDependencies nor packages installed without saving', async () => {
       const { zip, run } = await packed(site());
-      const packages = [...new Set([...zip.keys()].filter((name) => name.endsWith('/package.json')).map((name) => name.replace(/\/package\.json$/, '')))].sort();
+      const packages = [
+        ...new Set([...zip.keys()].filter((name) => name.endsWith('/package.json')).map((name) => name.replace(/\/package\.json$/, ''))),
+      ].sort();
       expect(packages).to.deep.equal([
         'node_modules/@scope/prod-b',
         'node_modules/hoisted-f',
         'node_modules/prod-a',
         'node_modules/prod-a/node_modules/nested-d',
       ]);
-      expect(JSON.parse(zip.get('node_modules/prod-a/node_modules/nested-d/package.json')!.content.toString())).to.deep.include({ version: '2.0.0' });
+      expect(JSON.parse(zip.get('node_modules/prod-a/node_modules/nested-d/package.json')!.content.toString())).to.deep.include({
+        version: '2.0.0',
+      });
       expect(zip.has('node_modules/prod-a/test/unit.js')).to.equal(true);
       expect(zip.has('node_modules/.package-lock.json')).to.equal(false);
       expect(run.stdout).to.match(/^ {2}node_modules +4 production packages in; 4 left out \(3 dev-only, 1 unlisted\)$/m);
@@ -192,7 +218,7 @@ describe('fc-runtime pack', () => {
       expect(run.stderr, 'a missing optional dependency is no problem').not.to.match(/absent-opt/);
     });
 
-    it("keeps .bin links of production packages as links, and leaves out the dev ones", async () => {
+    it('keeps .bin links of production packages as links, and leaves out the dev ones', async () => {
       const { zip } = await packed(site());
       const link = zip.get('node_modules/.bin/prod-a');
       expect(link?.mode).to.equal(0o120777);
@@ -215,7 +241,11 @@ describe('fc-runtime pack', () => {
       });
       const { zip } = await packed(dir);
       const names = [...zip.keys()].filter((name) => name.startsWith('node_modules/linked-pkg/')).sort();
-      expect(names).to.deep.equal(['node_modules/linked-pkg/README.md', 'node_modules/linked-pkg/dist/index.js', 'node_modules/linked-pkg/package.json']);
+      expect(names).to.deep.equal([
+        'node_modules/linked-pkg/README.md',
+        'node_modules/linked-pkg/dist/index.js',
+        'node_modules/linked-pkg/package.json',
+      ]);
     });
 
     it('warns about a dependency that is not installed', async () => {
@@ -236,7 +266,12 @@ describe('fc-runtime pack', () => {
       const { run, zip } = await packed(site(files));
       expect(zip.get('data/1199.json')?.content.toString()).to.equal('{"n":1199}\n');
       const lines = run.stderr.split('\n').filter((line) => line.startsWith('packing: '));
-      expect(lines.map((line) => line.replace(/ \(.*/, ''))).to.deep.equal(['packing: 25%', 'packing: 50%', 'packing: 75%', 'packing: 100%']);
+      expect(lines.map((line) => line.replace(/ \(.*/, ''))).to.deep.equal([
+        'packing: 25%',
+        'packing: 50%',
+        'packing: 75%',
+        'packing: 100%',
+      ]);
       expect(lines[3]).to.match(/^packing: 100% \(1214 of 1214 files, [\d.]+ KB of [\d.]+ KB\)$/);
       const small = await packed(site());
       expect(small.run.stderr).not.to.match(/packing:/);
@@ -253,8 +288,16 @@ describe('fc-runtime pack', () => {
 
     for (const [what, args, message] of [
       ['a missing folder', ['pack', '/nonexistent/site'], 'fc-runtime pack: no code folder /nonexistent/site'],
-      ['an output folder that does not exist', ['pack', '.', '-o', '/nonexistent/out/code.zip'], 'fc-runtime pack: cannot write /nonexistent/out/code.zip: no folder /nonexistent/out'],
-      ['an output that is a folder', ['pack', '.', '-o', tmpdir()], `fc-runtime pack: ${tmpdir()} is a folder; give the ZIP's file name, e.g. -o code.zip`],
+      [
+        'an output folder that does not exist',
+        ['pack', '.', '-o', '/nonexistent/out/code.zip'],
+        'fc-runtime pack: cannot write /nonexistent/out/code.zip: no folder /nonexistent/out',
+      ],
+      [
+        'an output that is a folder',
+        ['pack', '.', '-o', tmpdir()],
+        `fc-runtime pack: ${tmpdir()} is a folder; give the ZIP's file name, e.g. -o code.zip`,
+      ],
       ['an unknown flag', ['pack', '--zip'], "fc-runtime: unknown option '--zip' (see --help)"],
     ] as const) {
       it(`ends ${what} in one line and exit 1`, async () => {
@@ -267,7 +310,10 @@ describe('fc-runtime pack', () => {
 
     it('leaves no ZIP and no temporary file behind when a file cannot be read as it was listed', async () => {
       // /proc files say they are empty and then give bytes: the ZIP cannot be written consistently.
-      const dir = makeFolder({ bootstrap: { content: '#!/bin/bash\nexec node server.js\n', mode: 0o755 }, status: symlink('/proc/self/status') });
+      const dir = makeFolder({
+        bootstrap: { content: '#!/bin/bash\nexec node server.js\n', mode: 0o755 },
+        status: symlink('/proc/self/status'),
+      });
       const run = await runCli(['pack', '.', '-o', 'out.zip'], { cwd: dir });
       expect(run.code).to.equal(1);
       expect(run.stderr).to.match(/^fc-runtime pack: could not write the ZIP: status: .+\n$/);

@@ -48,12 +48,32 @@ describe('fc-runtime', () => {
   describe('the command line', () => {
     const cases: [string, string[], NodeJS.ProcessEnv, CliCommand][] = [
       ['init with defaults', ['init'], {}, { name: 'init', dir: '.', entry: undefined, start: false, force: false }],
-      ['init with every flag', ['init', 'site', '--entry', 'bin/www', '--start', '--force'], {}, { name: 'init', dir: 'site', entry: 'bin/www', start: true, force: true }],
+      [
+        'init with every flag',
+        ['init', 'site', '--entry', 'bin/www', '--start', '--force'],
+        {},
+        { name: 'init', dir: 'site', entry: 'bin/www', start: true, force: true },
+      ],
       ['start', ['start', 'server.js'], {}, { name: 'start', entry: 'server.js' }],
-      ['local invoke from stdin', ['local', 'invoke', 'fn', '--event', '-'], {}, { name: 'local invoke', dir: 'fn', event: '-', startTimeout: 30 }],
+      [
+        'local invoke from stdin',
+        ['local', 'invoke', 'fn', '--event', '-'],
+        {},
+        { name: 'local invoke', dir: 'fn', event: '-', startTimeout: 30 },
+      ],
       ['local start on the default port', ['local', 'start'], {}, { name: 'local start', dir: '.', port: 8000, startTimeout: 30 }],
-      ['local start, port from the env', ['local', 'start'], { FC_LOCAL_PORT: '8100' }, { name: 'local start', dir: '.', port: 8100, startTimeout: 30 }],
-      ['local start, the flag over the env', ['local', 'start', '-p', '8200'], { FC_LOCAL_PORT: '8100' }, { name: 'local start', dir: '.', port: 8200, startTimeout: 30 }],
+      [
+        'local start, port from the env',
+        ['local', 'start'],
+        { FC_LOCAL_PORT: '8100' },
+        { name: 'local start', dir: '.', port: 8100, startTimeout: 30 },
+      ],
+      [
+        'local start, the flag over the env',
+        ['local', 'start', '-p', '8200'],
+        { FC_LOCAL_PORT: '8100' },
+        { name: 'local start', dir: '.', port: 8200, startTimeout: 30 },
+      ],
       ['check with a short start limit', ['check', 'fn', '--start-timeout', '1.5'], {}, { name: 'check', dir: 'fn', startTimeout: 1.5 }],
       ['check, start limit from the env', ['check'], { FC_START_TIMEOUT: '5' }, { name: 'check', dir: '.', startTimeout: 5 }],
       ['pack with defaults', ['pack'], {}, { name: 'pack', dir: '.', output: 'code.zip' }],
@@ -70,7 +90,12 @@ describe('fc-runtime', () => {
     const wrong: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
       ['an unknown command', ['deploy'], {}, /^fc-runtime: unknown command 'deploy' \(see --help\)$/],
       ['an unknown flag', ['pack', '--zip'], {}, /^fc-runtime: unknown option '--zip' \(see --help\)$/],
-      ['a port that is no port', ['local', 'start', '--port', '99999'], {}, /^fc-runtime: option '-p, --port <port>' argument '99999' is invalid\. a port number from 1 to 65535 is expected\. \(see --help\)$/],
+      [
+        'a port that is no port',
+        ['local', 'start', '--port', '99999'],
+        {},
+        /^fc-runtime: option '-p, --port <port>' argument '99999' is invalid\. a port number from 1 to 65535 is expected\. \(see --help\)$/,
+      ],
       ['a start limit of 0', ['check', '--start-timeout', '0'], {}, /argument '0' is invalid\. a number of seconds above 0 is expected/],
       ['start without its entry', ['start'], {}, /^fc-runtime: missing required argument 'entry' \(see --help\)$/],
     ];
@@ -90,7 +115,16 @@ describe('fc-runtime', () => {
       expect((error as Error).message).to.equal('FC_LOCAL_PORT="eighty": a port number from 1 to 65535 is expected.');
     });
 
-    for (const argv of [['--help'], ['init', '--help'], ['start', '--help'], ['local', '--help'], ['local', 'invoke', '--help'], ['local', 'start', '--help'], ['check', '--help'], ['pack', '--help']]) {
+    for (const argv of [
+      ['--help'],
+      ['init', '--help'],
+      ['start', '--help'],
+      ['local', '--help'],
+      ['local', 'invoke', '--help'],
+      ['local', 'start', '--help'],
+      ['check', '--help'],
+      ['pack', '--help'],
+    ]) {
       it(`prints help for fc-runtime ${argv.join(' ')} and exits 0`, () => {
         const { error, out } = parse(argv);
         expect((error as CommanderError).exitCode).to.equal(0);
@@ -101,7 +135,9 @@ describe('fc-runtime', () => {
     it('runs as a real process: --version prints the package version and a bad flag exits 1 in one line', async () => {
       const version = track(cli(['--version']));
       expect(await version.exited).to.equal(0);
-      expect(version.stdout.trim()).to.equal((JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
+      expect(version.stdout.trim()).to.equal(
+        (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version,
+      );
       const bad = track(cli(['local', 'invoke', '--evnt', 'x.json']));
       expect(await bad.exited).to.equal(1);
       expectOneLine(bad, /^fc-runtime: unknown option '--evnt'/);
@@ -124,14 +160,20 @@ app.listen(3000);`;
       expect(text.startsWith('#!/bin/bash\n')).to.equal(true);
       expect(text).not.to.include('\r');
       expect(text).to.match(/^export PATH=\/opt\/nodejs24\/bin:.*:\/var\/fc\/lang\/nodejs20\/bin:.*:\$PATH$/m);
-      expect(text.split('\n').filter((line) => line.startsWith('exec '))).to.deep.equal(['exec node -r express-fc-runtime/register server.js']);
+      expect(text.split('\n').filter((line) => line.startsWith('exec '))).to.deep.equal([
+        'exec node -r express-fc-runtime/register server.js',
+      ]);
     });
 
     it('writes a bootstrap that really starts the site the way FC runs it', async () => {
       const dir = makeSite({ 'server.js': SERVER });
       expect(await track(cli(['init', dir, '--entry', 'server.js'])).exited).to.equal(0);
       const [port] = await freePorts(1);
-      const child = spawn(join(dir, 'bootstrap'), [], { cwd: dir, env: { ...process.env, FC_CUSTOM_LISTEN_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(join(dir, 'bootstrap'), [], {
+        cwd: dir,
+        env: { ...process.env, FC_CUSTOM_LISTEN_PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const runtime = track(watch(child));
       await runtime.waitFor(/^FunctionCompute express runtime inited\.$/);
       const headers = fcHeaders();
@@ -150,8 +192,23 @@ app.listen(3000);`;
     });
 
     const detections: [string, Record<string, string>, string][] = [
-      ['the start script', { 'package.json': JSON.stringify({ main: 'lib/index.js', scripts: { start: 'NODE_ENV=production node --enable-source-maps ./bin/www' } }), 'bin/www': SERVER, 'lib/index.js': '' }, 'bin/www'],
-      ['main when the start script runs no node file', { 'package.json': JSON.stringify({ main: 'app.js', scripts: { start: 'nodemon' } }), 'app.js': SERVER }, 'app.js'],
+      [
+        'the start script',
+        {
+          'package.json': JSON.stringify({
+            main: 'lib/index.js',
+            scripts: { start: 'NODE_ENV=production node --enable-source-maps ./bin/www' },
+          }),
+          'bin/www': SERVER,
+          'lib/index.js': '',
+        },
+        'bin/www',
+      ],
+      [
+        'main when the start script runs no node file',
+        { 'package.json': JSON.stringify({ main: 'app.js', scripts: { start: 'nodemon' } }), 'app.js': SERVER },
+        'app.js',
+      ],
       ['server.js when package.json says nothing', { 'package.json': '{}', 'server.js': SERVER }, 'server.js'],
     ];
     for (const [what, files, entry] of detections) {
@@ -176,7 +233,15 @@ app.listen(3000);`;
       expect(await track(cli(['init', dir, '--entry', 'app.js', '--start'])).exited).to.equal(0);
       expect(readFileSync(join(dir, 'bootstrap'), 'utf8')).to.include('\nexec node -r express-fc-runtime/start app.js\n');
       const [port] = await freePorts(1);
-      const runtime = track(watch(spawn(join(dir, 'bootstrap'), [], { cwd: dir, env: { ...process.env, FC_CUSTOM_LISTEN_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })));
+      const runtime = track(
+        watch(
+          spawn(join(dir, 'bootstrap'), [], {
+            cwd: dir,
+            env: { ...process.env, FC_CUSTOM_LISTEN_PORT: String(port) },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        ),
+      );
       await runtime.waitFor(/runtime inited/);
       expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: fcHeaders() })).text()).to.equal('exported');
     });
@@ -190,7 +255,9 @@ exports.initializer = (context, callback) => { ready = true; callback(null, '');
 exports.handler = (event, context, callback) => callback(null, { ready, id: context.requestId });`,
       });
       const [port] = await freePorts(1);
-      const runtime = track(run('index.js', { FC_CUSTOM_LISTEN_PORT: String(port) }, [], { cwd: dir, execArgv: ['-r', 'express-fc-runtime/start'] }));
+      const runtime = track(
+        run('index.js', { FC_CUSTOM_LISTEN_PORT: String(port) }, [], { cwd: dir, execArgv: ['-r', 'express-fc-runtime/start'] }),
+      );
       await runtime.waitFor(/runtime inited/);
       await fetch(`http://127.0.0.1:${port}/initialize`, { method: 'POST', headers: fcHeaders({ 'x-fc-control-path': '/initialize' }) });
       const headers = fcHeaders({ 'x-fc-control-path': '/invoke' });
@@ -202,7 +269,10 @@ exports.handler = (event, context, callback) => callback(null, { ready, id: cont
       const dir = makeSite({ 'index.js': 'module.exports = { version: 1 };' });
       const child = track(run('index.js', { FC_CUSTOM_LISTEN_PORT: '0' }, [], { cwd: dir, execArgv: ['-r', 'express-fc-runtime/start'] }));
       expect(await child.exited).to.equal(1);
-      expectOneLine(child, /^fc-runtime: index\.js did not listen, and exports neither an app .* nor an FC handler \(exports\.handler\)\.$/);
+      expectOneLine(
+        child,
+        /^fc-runtime: index\.js did not listen, and exports neither an app .* nor an FC handler \(exports\.handler\)\.$/,
+      );
     });
   });
 
@@ -216,8 +286,18 @@ exports.handler = (event, context, callback) => callback(null, { ready, id: cont
     }
 
     const entries: [string, Record<string, string>][] = [
-      ['an entry that listens itself', { 'server.js': `const app = require('express')(); app.get('/', (req, res) => res.send('id ' + req.fc.requestId)); app.listen(3000);` }],
-      ['module.exports = app', { 'server.js': `const app = require('express')(); app.get('/', (req, res) => res.send('id ' + req.fc.requestId)); module.exports = app;` }],
+      [
+        'an entry that listens itself',
+        {
+          'server.js': `const app = require('express')(); app.get('/', (req, res) => res.send('id ' + req.fc.requestId)); app.listen(3000);`,
+        },
+      ],
+      [
+        'module.exports = app',
+        {
+          'server.js': `const app = require('express')(); app.get('/', (req, res) => res.send('id ' + req.fc.requestId)); module.exports = app;`,
+        },
+      ],
       [
         'export default app, compiled to CommonJS',
         {
@@ -229,7 +309,12 @@ app.get('/', (req, res) => res.send('id ' + req.fc.requestId));
 exports.default = app;`,
         },
       ],
-      ['an app that listens only when run directly', { 'server.js': `const app = require('express')(); app.get('/', (req, res) => res.send('id ' + req.fc.requestId)); module.exports = app; if (require.main === module) app.listen(3000);` }],
+      [
+        'an app that listens only when run directly',
+        {
+          'server.js': `const app = require('express')(); app.get('/', (req, res) => res.send('id ' + req.fc.requestId)); module.exports = app; if (require.main === module) app.listen(3000);`,
+        },
+      ],
     ];
     for (const [what, files] of entries) {
       it(`serves ${what}, with fcRuntime in front`, async () => {
@@ -250,7 +335,10 @@ exports.handler = (event, context, callback) => {
 };`,
       });
       const { child, port } = await start(dir, 'index.js');
-      const init = await fetch(`http://127.0.0.1:${port}/initialize`, { method: 'POST', headers: fcHeaders({ 'x-fc-control-path': '/initialize' }) });
+      const init = await fetch(`http://127.0.0.1:${port}/initialize`, {
+        method: 'POST',
+        headers: fcHeaders({ 'x-fc-control-path': '/initialize' }),
+      });
       expect(init.status).to.equal(200);
       const headers = fcHeaders({ 'x-fc-control-path': '/invoke' });
       const res = await fetch(`http://127.0.0.1:${port}/invoke`, { method: 'POST', headers, body: '{"name":"FC"}' });
@@ -264,9 +352,24 @@ exports.handler = (event, context, callback) => {
 
     const failures: [string, Record<string, string>, string, RegExp][] = [
       ['a missing entry', {}, 'server.js', /^fc-runtime start: no entry file server\.js$/],
-      ['an entry that exports no handler and never listens', { 'server.js': 'module.exports = { port: 3000 };' }, 'server.js', /^fc-runtime start: server\.js did not listen, and exports neither an app .* nor an FC handler \(exports\.handler\)\.$/],
-      ['an ES module entry', { 'server.mjs': 'export default function app(req, res) { res.end(); }' }, 'server.mjs', /^fc-runtime start: server\.mjs is an ES module: run it with `node -r express-fc-runtime\/register server\.mjs` instead\.$|^FunctionCompute/],
-      ['a broken config file', { 'server.js': 'module.exports = () => {};', 'fc-runtime.config.js': 'module.exports = { port: "nine" };' }, 'server.js', /^fc-runtime start: fc-runtime\.config\.js: option "port" must be a port number/],
+      [
+        'an entry that exports no handler and never listens',
+        { 'server.js': 'module.exports = { port: 3000 };' },
+        'server.js',
+        /^fc-runtime start: server\.js did not listen, and exports neither an app .* nor an FC handler \(exports\.handler\)\.$/,
+      ],
+      [
+        'an ES module entry',
+        { 'server.mjs': 'export default function app(req, res) { res.end(); }' },
+        'server.mjs',
+        /^fc-runtime start: server\.mjs is an ES module: run it with `node -r express-fc-runtime\/register server\.mjs` instead\.$|^FunctionCompute/,
+      ],
+      [
+        'a broken config file',
+        { 'server.js': 'module.exports = () => {};', 'fc-runtime.config.js': 'module.exports = { port: "nine" };' },
+        'server.js',
+        /^fc-runtime start: fc-runtime\.config\.js: option "port" must be a port number/,
+      ],
     ];
     for (const [what, files, entry, message] of failures) {
       it(`ends in one line and exit 1 for ${what}`, async () => {
@@ -279,4 +382,3 @@ exports.handler = (event, context, callback) => {
     }
   });
 });
-

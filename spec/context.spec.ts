@@ -313,13 +313,19 @@ describe('request context: req.fc and currentContext()', () => {
       });
 
       it('gives memory and initializationTimeout as numbers', async () => {
-        await request(server).get('/context').set(fcHeaders({ 'x-fc-function-memory': '3072', 'x-fc-initialization-timeout': '0.5' })).expect(200);
+        await request(server)
+          .get('/context')
+          .set(fcHeaders({ 'x-fc-function-memory': '3072', 'x-fc-initialization-timeout': '0.5' }))
+          .expect(200);
         expect(seen?.fromReq?.function.memory).to.equal(3072);
         expect(seen?.fromReq?.function.initializationTimeout).to.equal(0.5);
       });
 
       it('gives undefined for a memory or initializer timeout header that is not a number', async () => {
-        await request(server).get('/context').set(fcHeaders({ 'x-fc-function-memory': 'lots', 'x-fc-initialization-timeout': 'soon' })).expect(200);
+        await request(server)
+          .get('/context')
+          .set(fcHeaders({ 'x-fc-function-memory': 'lots', 'x-fc-initialization-timeout': 'soon' }))
+          .expect(200);
         expect(seen?.fromReq?.function).to.include({ memory: undefined, initializationTimeout: undefined });
         expect(seen?.current?.function).to.include({ memory: undefined, initializationTimeout: undefined });
       });
@@ -540,8 +546,15 @@ describe('request context: req.fc and currentContext()', () => {
         });
 
         it('takes the credentials as a set: one credential header means none come from the environment', async () => {
-          await request(envServer).get('/context').set({ 'x-fc-request-id': newRequestId(), 'x-fc-access-key-id': 'HEADER-AKID' }).expect(200);
-          expect(seen?.fromReq?.credentials).to.deep.equal({ accessKeyId: 'HEADER-AKID', accessKeySecret: undefined, securityToken: undefined });
+          await request(envServer)
+            .get('/context')
+            .set({ 'x-fc-request-id': newRequestId(), 'x-fc-access-key-id': 'HEADER-AKID' })
+            .expect(200);
+          expect(seen?.fromReq?.credentials).to.deep.equal({
+            accessKeyId: 'HEADER-AKID',
+            accessKeySecret: undefined,
+            securityToken: undefined,
+          });
         });
       });
 
@@ -554,7 +567,11 @@ describe('request context: req.fc and currentContext()', () => {
           const ns = namespace;
           nsServer = await listen(
             stack.app({ namespace: ns }, async (req, res) => {
-              const read = () => ({ sameAsReqFc: ns.get('fc') === req.fc, fcRequestId: ns.get('fc')?.requestId, requestId: ns.get('requestId') });
+              const read = () => ({
+                sameAsReqFc: ns.get('fc') === req.fc,
+                fcRequestId: ns.get('fc')?.requestId,
+                requestId: ns.get('requestId'),
+              });
               const views = [read()];
               await new Promise((resolve) => setTimeout(resolve, 2));
               views.push(read());

@@ -57,7 +57,7 @@ describe('uncaught errors (crash handling)', () => {
 
   for (const flavour of flavours) {
     describe(flavour.name, () => {
-      it('answers 500 with x-fc-status 404, logs the error with the request id and exits 1 on an exception thrown in a route\'s timer', async () => {
+      it("answers 500 with x-fc-status 404, logs the error with the request id and exits 1 on an exception thrown in a route's timer", async () => {
         const url = await start(flavour.arg);
         const headers = fcHeaders();
         const res = await get(`${url}/throw-later?message=timer+exploded`, headers);
@@ -68,7 +68,7 @@ describe('uncaught errors (crash handling)', () => {
         await expectCrashLogged(headers['x-fc-request-id'], 'timer exploded');
       });
 
-      it('answers 404 with the FC error body and exits 1 on a rejection left unhandled in an event handler\'s flow', async () => {
+      it("answers 404 with the FC error body and exits 1 on a rejection left unhandled in an event handler's flow", async () => {
         const url = await start(flavour.arg);
         const headers = fcHeaders({ 'x-fc-control-path': '/invoke' });
         const res = await invoke(url, headers, 'reject-later');
@@ -120,7 +120,7 @@ describe('uncaught errors (crash handling)', () => {
         expect(child!.stdout).not.to.match(/FC Invoke End/);
       });
 
-      it('never writes the access key secret held in an uncaught error\'s message inside a request', async () => {
+      it("never writes the access key secret held in an uncaught error's message inside a request", async () => {
         const secret = `crash-secret-${process.pid}-${flavour.arg}-Q9z`;
         const url = await start(flavour.arg, { ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret });
         const headers = fcHeaders();
@@ -133,7 +133,7 @@ describe('uncaught errors (crash handling)', () => {
         expect(child!.stdout + child!.stderr).not.to.include(secret);
       });
 
-      it('never writes the access key secret held in an uncaught error\'s message outside any request', async () => {
+      it("never writes the access key secret held in an uncaught error's message outside any request", async () => {
         const secret = `crash-secret-${process.pid}-${flavour.arg}-Q9z`;
         await start(flavour.arg, { ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret });
         child!.process.kill('SIGUSR2');

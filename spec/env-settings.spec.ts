@@ -61,7 +61,9 @@ describe('settings from the environment', () => {
       expect(child.stdout).to.match(/^FunctionCompute old-names runtime inited\.$/m);
       const lines = child.stderr.trimEnd().split('\n');
       expect(lines).to.have.length(2);
-      expect(lines.find((line) => line.includes('FC_RUNTIME_NAME '))).to.match(/FC_RUNTIME_NAME is read as EXPRESS_FC_RUNTIME; rename it: FC reserves every name that starts with FC_/);
+      expect(lines.find((line) => line.includes('FC_RUNTIME_NAME '))).to.match(
+        /FC_RUNTIME_NAME is read as EXPRESS_FC_RUNTIME; rename it: FC reserves every name that starts with FC_/,
+      );
       expect(lines.find((line) => line.includes('FC_LOG_LEVEL '))).to.match(/FC_LOG_LEVEL is read as EXPRESS_FC_LOG_LEVEL; rename it/);
     });
 
@@ -73,7 +75,9 @@ describe('settings from the environment', () => {
 
     it('names the old name a bad value was set under, in one line, exit 1', async () => {
       const [port] = await freePorts(1);
-      const child = run(fixture('env-site.js'), { ...CLEAN, FC_CUSTOM_LISTEN_PORT: String(port), FC_RUNTIME_CONSOLE: 'maybe' }, [], { execArgv: REGISTER });
+      const child = run(fixture('env-site.js'), { ...CLEAN, FC_CUSTOM_LISTEN_PORT: String(port), FC_RUNTIME_CONSOLE: 'maybe' }, [], {
+        execArgv: REGISTER,
+      });
       children.push(child);
       expect(await child.exited).to.equal(1);
       expect(child.stderr).to.match(/^fc-runtime: FC_RUNTIME_CONSOLE must be true or false, got "maybe"\.$/m);

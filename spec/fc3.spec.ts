@@ -52,7 +52,15 @@ const ROLE_ENV = {
   ALIBABA_CLOUD_SECURITY_TOKEN: 'env-token-fc3-abcdef',
   FC_FUNCTION_VERSION: '7',
 };
-const FC_ENV = [...Object.keys(ROLE_ENV), 'FC_VER_ID', 'FC_FUNCTION_NAME', 'FC_FUNCTION_MEMORY_SIZE', 'FC_REGION', 'FC_ACCOUNT_ID', 'FC_FUNCTION_HANDLER'];
+const FC_ENV = [
+  ...Object.keys(ROLE_ENV),
+  'FC_VER_ID',
+  'FC_FUNCTION_NAME',
+  'FC_FUNCTION_MEMORY_SIZE',
+  'FC_REGION',
+  'FC_ACCOUNT_ID',
+  'FC_FUNCTION_HANDLER',
+];
 
 /** A `/get` route and a `/` home page, behind fcRuntime(), on each stack. */
 function stacks(seen: Seen[]): { name: string; handler: () => Handler }[] {
@@ -68,7 +76,8 @@ function stacks(seen: Seen[]): { name: string; handler: () => Handler }[] {
     })),
     {
       name: 'a bare http handler',
-      handler: () => bareApp(undefined, (req, res) => (record(req), res.end(req.url!.startsWith('/get') ? 'the get route' : 'the home page'))),
+      handler: () =>
+        bareApp(undefined, (req, res) => (record(req), res.end(req.url!.startsWith('/get') ? 'the get route' : 'the home page'))),
     },
   ];
 }
@@ -107,7 +116,11 @@ describe('FC 3.0 requests', () => {
       it('takes the empty credential, tracing and version headers as missing', async () => {
         await request(server).get('/get?apikey=1').set(capturedHeaders()).expect(200);
         expect(seen[0].fc.credentials).to.deep.equal({ accessKeyId: undefined, accessKeySecret: undefined, securityToken: undefined });
-        expect(seen[0].fc.tracing).to.deep.equal({ openTracingSpanContext: undefined, openTracingSpanBaggages: undefined, jaegerEndpoint: undefined });
+        expect(seen[0].fc.tracing).to.deep.equal({
+          openTracingSpanContext: undefined,
+          openTracingSpanBaggages: undefined,
+          jaegerEndpoint: undefined,
+        });
         expect(seen[0].fc.service.versionId).to.equal(undefined);
       });
 
@@ -127,7 +140,10 @@ describe('FC 3.0 requests', () => {
           'x-fc-tracing-opentracing-span-baggages': 'eyJmY0luc3RhbmNlSWQiOiJjLTEifQ==',
           'x-fc-tracing-jaeger-endpoint': 'http://tracing-analysis-dc-hz.aliyuncs.com/adapt_x/api/traces',
         };
-        await request(server).get('/').set({ ...capturedHeaders(), 'X-Fc-Base-Path': '/', ...tracing }).expect(200, 'the home page');
+        await request(server)
+          .get('/')
+          .set({ ...capturedHeaders(), 'X-Fc-Base-Path': '/', ...tracing })
+          .expect(200, 'the home page');
         expect(seen[0].fc.tracing).to.deep.equal({
           openTracingSpanContext: tracing['x-fc-tracing-opentracing-span-context'],
           openTracingSpanBaggages: tracing['x-fc-tracing-opentracing-span-baggages'],
@@ -137,11 +153,17 @@ describe('FC 3.0 requests', () => {
 
       it('still removes FC 2.0’s proxy prefix, and only that', async () => {
         const prefix = '/2016-08-15/proxy/web.LATEST/site';
-        await request(server).get(`${prefix}/get?apikey=1`).set({ ...capturedHeaders(), 'X-Fc-Base-Path': prefix }).expect(200, 'the get route');
+        await request(server)
+          .get(`${prefix}/get?apikey=1`)
+          .set({ ...capturedHeaders(), 'X-Fc-Base-Path': prefix })
+          .expect(200, 'the get route');
         expect(seen[0].url).to.equal('/get?apikey=1');
         expect(seen[0].fc.basePath).to.equal(prefix);
         for (const other of ['/get', '/api', '/2016-08-15/proxy/web']) {
-          await request(server).get('/get?apikey=1').set({ ...capturedHeaders(), 'X-Fc-Base-Path': other }).expect(200, 'the get route');
+          await request(server)
+            .get('/get?apikey=1')
+            .set({ ...capturedHeaders(), 'X-Fc-Base-Path': other })
+            .expect(200, 'the get route');
         }
         expect(seen.slice(1).map((s) => s.url)).to.deep.equal(['/get?apikey=1', '/get?apikey=1', '/get?apikey=1']);
       });
@@ -150,7 +172,9 @@ describe('FC 3.0 requests', () => {
 
   it('leaves req.originalUrl alone under serve(), where the runtime runs before Express', async () => {
     const [flavour] = expressFlavours;
-    const app = flavour.app(undefined, (router) => router.get('/get', (req, res) => res.json({ url: req.url, originalUrl: req.originalUrl, basePath: req.fc?.basePath })));
+    const app = flavour.app(undefined, (router) =>
+      router.get('/get', (req, res) => res.json({ url: req.url, originalUrl: req.originalUrl, basePath: req.fc?.basePath })),
+    );
     const server = serve(app, { port: 0, host: '127.0.0.1' });
     await new Promise((resolve) => server.once('listening', resolve));
     try {
@@ -164,7 +188,11 @@ describe('FC 3.0 requests', () => {
   describe('numeric headers', () => {
     let server: Server;
     before(async () => {
-      server = await withEnv({}, () => listen(bareApp(undefined, (req: FcRequest, res) => (seen.push({ url: req.url!, fc: req.fc! }), res.end('ok')))), { unset: FC_ENV });
+      server = await withEnv(
+        {},
+        () => listen(bareApp(undefined, (req: FcRequest, res) => (seen.push({ url: req.url!, fc: req.fc! }), res.end('ok')))),
+        { unset: FC_ENV },
+      );
     });
     after(() => close(server));
 
@@ -179,7 +207,10 @@ describe('FC 3.0 requests', () => {
     ];
     for (const [value, expected] of cases) {
       it(`reads x-fc-function-memory and x-fc-retry-count ${JSON.stringify(value)} as ${String(expected)}`, async () => {
-        await request(server).get('/').set(fcHeaders({ 'x-fc-function-memory': value, 'x-fc-retry-count': value })).expect(200);
+        await request(server)
+          .get('/')
+          .set(fcHeaders({ 'x-fc-function-memory': value, 'x-fc-retry-count': value }))
+          .expect(200);
         expect(seen[0].fc.function.memory).to.equal(expected);
         expect(seen[0].fc.retryCount).to.equal(expected);
       });
@@ -195,7 +226,10 @@ describe('FC 3.0 requests', () => {
     ];
     for (const [value, expected] of seconds) {
       it(`reads x-fc-function-timeout and x-fc-initialization-timeout ${JSON.stringify(value)} as ${String(expected)}`, async () => {
-        await request(server).get('/').set(fcHeaders({ 'x-fc-function-timeout': value, 'x-fc-initialization-timeout': value })).expect(200);
+        await request(server)
+          .get('/')
+          .set(fcHeaders({ 'x-fc-function-timeout': value, 'x-fc-initialization-timeout': value }))
+          .expect(200);
         expect(seen[0].fc.function.timeout).to.equal(expected);
         expect(seen[0].fc.function.initializationTimeout).to.equal(expected);
       });
@@ -204,12 +238,24 @@ describe('FC 3.0 requests', () => {
 
   // HTTP takes the spaces around a header's value off before the app sees it: ` 128 ` is tried here.
   it('reads FC_FUNCTION_MEMORY_SIZE in plain decimal only', async () => {
-    for (const [value, expected] of [['2048', 2048], [' 128 ', undefined], ['0x10', undefined], ['1e3', undefined]] as const) {
-      const server = await withEnv({ FC_FUNCTION_MEMORY_SIZE: value }, () => listen(bareApp(undefined, (req: FcRequest, res) => res.end(String(req.fc!.function.memory)))), {
-        unset: FC_ENV,
-      });
+    for (const [value, expected] of [
+      ['2048', 2048],
+      [' 128 ', undefined],
+      ['0x10', undefined],
+      ['1e3', undefined],
+    ] as const) {
+      const server = await withEnv(
+        { FC_FUNCTION_MEMORY_SIZE: value },
+        () => listen(bareApp(undefined, (req: FcRequest, res) => res.end(String(req.fc!.function.memory)))),
+        {
+          unset: FC_ENV,
+        },
+      );
       try {
-        await request(server).get('/').set(fcHeaders({ 'x-fc-function-memory': '' })).expect(200, String(expected));
+        await request(server)
+          .get('/')
+          .set(fcHeaders({ 'x-fc-function-memory': '' }))
+          .expect(200, String(expected));
       } finally {
         await close(server);
       }
@@ -241,5 +287,4 @@ describe('FC 3.0 requests', () => {
       }
     });
   });
-
 });

@@ -158,10 +158,20 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
             if (req.headers['x-fc-control-path'] !== '/initialize' && ++arrived === 2) bothArrived.resolve();
           });
 
-          const init = request(server!).post('/initialize').set(control('/initialize')).then((res) => res);
+          const init = request(server!)
+            .post('/initialize')
+            .set(control('/initialize'))
+            .then((res) => res);
           await started.promise;
-          const page = request(server!).get('/page').set(fcHeaders()).then((res) => res);
-          const event = request(server!).post('/invoke').set(control('/invoke')).send('e').then((res) => res);
+          const page = request(server!)
+            .get('/page')
+            .set(fcHeaders())
+            .then((res) => res);
+          const event = request(server!)
+            .post('/invoke')
+            .set(control('/invoke'))
+            .send('e')
+            .then((res) => res);
           try {
             await bothArrived.promise;
             await roundTrip();
@@ -231,10 +241,11 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
       describe('GET /pre-freeze and GET /pre-stop', () => {
         it('runs preFreeze on every /pre-freeze', async () => {
           let calls = 0;
-          await start({ preFreeze: async () => {
-            calls++;
-          },
-        });
+          await start({
+            preFreeze: async () => {
+              calls++;
+            },
+          });
           const ids = await getTwice('/pre-freeze');
           expect(calls).to.equal(2);
           for (const id of ids) await expectOneInvocation(output(), 'PreFreeze', id);
@@ -242,16 +253,20 @@ describe('lifecycle control paths: /initialize, /pre-freeze, /pre-stop', () => {
 
         it('runs preStop once, even when /pre-stop comes twice', async () => {
           let calls = 0;
-          await start({ preStop: async () => {
-            calls++;
-          },
-        });
+          await start({
+            preStop: async () => {
+              calls++;
+            },
+          });
           const ids = await getTwice('/pre-stop');
           expect(calls).to.equal(1);
           for (const id of ids) await expectOneInvocation(output(), 'PreStop', id);
         });
 
-        for (const [path, option] of [['/pre-freeze', 'preFreeze'], ['/pre-stop', 'preStop']] as const) {
+        for (const [path, option] of [
+          ['/pre-freeze', 'preFreeze'],
+          ['/pre-stop', 'preStop'],
+        ] as const) {
           it(`answers 404 when ${option} throws`, async () => {
             await start({
               [option]: () => {

@@ -321,7 +321,10 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
             else expect(res.body.errorMessage).to.match(failure.errorMessage);
             expect(res.body.stackTrace).to.be.an('array');
             if (failure.stack) expect(res.body.stackTrace).to.not.be.empty;
-            for (const line of res.body.stackTrace) expect(line).to.be.a('string').and.match(/^at \S/);
+            for (const line of res.body.stackTrace)
+              expect(line)
+                .to.be.a('string')
+                .and.match(/^at \S/);
             const logged = await output().waitFor(new RegExp(`${escapeRegExp(id)} ${failure.logged.source}`, failure.logged.flags));
             expect(logged).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /);
           });
@@ -355,7 +358,9 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
         });
 
         it('does not send the security token back in the error body of a handler that quotes it', async () => {
-          await start({ invoke: (_event, context) => Promise.reject(new Error(`token ${String(context.credentials.securityToken)} refused`)) });
+          await start({
+            invoke: (_event, context) => Promise.reject(new Error(`token ${String(context.credentials.securityToken)} refused`)),
+          });
           const { test } = invoke('x');
           const res = await test.expect(404);
           expect(res.body.errorMessage).to.equal('token [redacted] refused');
@@ -455,7 +460,7 @@ describe('POST /invoke (x-fc-control-path: /invoke)', () => {
   describe('a bare http handler', () => {
     const listenForTest = listenPerTest();
 
-    it('answers an event with the handler\'s result', async () => {
+    it("answers an event with the handler's result", async () => {
       const server = await listenForTest(bareApp({ invoke: async (event) => ({ length: event.length }) }, (_req, res) => res.end('app')));
       const headers = fcHeaders({ 'x-fc-control-path': '/invoke' });
       const res = await request(server).post('/invoke').set(headers).send('12345').expect(200);

@@ -111,8 +111,14 @@ describe('FC logging', () => {
     const lines = output().stdoutLines;
     const startLine = `FC ${kind} Start RequestId: ${id}`;
     const endLine = `FC ${kind} End RequestId: ${id}`;
-    expect(lines.filter((l) => l.includes(startLine)), 'Start markers').to.deep.equal([startLine]);
-    expect(lines.filter((l) => l.includes(endLine)), 'End markers').to.deep.equal([endLine]);
+    expect(
+      lines.filter((l) => l.includes(startLine)),
+      'Start markers',
+    ).to.deep.equal([startLine]);
+    expect(
+      lines.filter((l) => l.includes(endLine)),
+      'End markers',
+    ).to.deep.equal([endLine]);
     const start = lines.indexOf(startLine);
     const end = lines.indexOf(endLine);
     expect(start).to.be.below(end);
@@ -279,7 +285,14 @@ describe('FC logging', () => {
 
         it('keeps concurrent requests apart: every line carries its own request id', async () => {
           const ids = Array.from({ length: 30 }, () => newRequestId());
-          await Promise.all(ids.map((id) => request(server).get('/concurrent').set(fcHeaders({ 'x-fc-request-id': id })).expect(200)));
+          await Promise.all(
+            ids.map((id) =>
+              request(server)
+                .get('/concurrent')
+                .set(fcHeaders({ 'x-fc-request-id': id }))
+                .expect(200),
+            ),
+          );
           await Promise.all(ids.map((id) => markers(id)));
           const mine = output()
             .stdoutLines.filter((line) => line.includes(' mine '))
@@ -416,7 +429,11 @@ describe('FC logging', () => {
           const id = headers['x-fc-request-id'];
           const tail = Buffer.from(res.headers['x-fc-log-result'], 'base64').toString('utf8');
           const stamp = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
-          expect(tail).to.match(new RegExp(`^FC Invoke Start RequestId: ${escapeRegExp(id)}\\n${stamp} ${escapeRegExp(id)} \\[INFO\\] one\\n${stamp} ${escapeRegExp(id)} \\[WARN\\] two\\n$`));
+          expect(tail).to.match(
+            new RegExp(
+              `^FC Invoke Start RequestId: ${escapeRegExp(id)}\\n${stamp} ${escapeRegExp(id)} \\[INFO\\] one\\n${stamp} ${escapeRegExp(id)} \\[WARN\\] two\\n$`,
+            ),
+          );
           await expectLogged(id, [
             ['INFO', 'one'],
             ['WARN', 'two'],

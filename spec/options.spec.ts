@@ -169,9 +169,17 @@ describe('fcRuntime(options)', () => {
     const copy = { ...given };
     let server: Server | undefined;
     try {
-      server = await listen(express().use(fcRuntime(given)).get('/', (_req, res) => res.send('ok')));
+      server = await listen(
+        express()
+          .use(fcRuntime(given))
+          .get('/', (_req, res) => res.send('ok')),
+      );
       await request(server).get('/').set(fcHeaders()).expect(200, 'ok');
-      await request(server).post('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).send('x').expect(200);
+      await request(server)
+        .post('/invoke')
+        .set(fcHeaders({ 'x-fc-control-path': '/invoke' }))
+        .send('x')
+        .expect(200);
     } finally {
       if (server) await close(server);
     }

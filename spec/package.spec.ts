@@ -23,9 +23,13 @@ describe('the published package', function () {
     // The project's own code, so that it resolves express-fc-runtime from the project's node_modules.
     copyFileSync(fixture('consumer.js'), join(project, 'consumer.js'));
     // Everything here is already in npm's cache from the project's own install.
-    await exec(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'express@5', '@types/express@5', '@types/node@20'], {
-      cwd: project,
-    });
+    await exec(
+      npm,
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'express@5', '@types/express@5', '@types/node@20'],
+      {
+        cwd: project,
+      },
+    );
   });
 
   after(() => rmSync(project, { recursive: true, force: true }));
@@ -46,8 +50,17 @@ describe('the published package', function () {
   it('ships only the compiled library', async () => {
     const { stdout } = await exec(npm, ['pack', '--dry-run', '--json'], { cwd: root });
     const files: string[] = JSON.parse(stdout)[0].files.map((f: { path: string }) => f.path);
-    expect(files).to.include.members(['dist/index.js', 'dist/index.d.ts', 'dist/express-request.d.ts', 'package.json', 'README.md', 'CHANGELOG.md']);
-    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f))).to.deep.equal([]);
+    expect(files).to.include.members([
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/express-request.d.ts',
+      'package.json',
+      'README.md',
+      'CHANGELOG.md',
+    ]);
+    expect(
+      files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f)),
+    ).to.deep.equal([]);
   });
 
   it('types req.fc and the handlers for a TypeScript consumer', async () => {

@@ -45,7 +45,15 @@ interface Seen {
 
 function seen(req: IncomingMessage): Seen {
   const { credentials, basePath } = (req as express.Request).fc!;
-  return { method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, headersDistinct: req.headersDistinct, credentials, basePath };
+  return {
+    method: req.method!,
+    url: req.url!,
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    headersDistinct: req.headersDistinct,
+    credentials,
+    basePath,
+  };
 }
 
 /** Reads the raw request stream itself: no body parser in between. */
@@ -354,10 +362,11 @@ describe('fcRuntime() HTTP passthrough', () => {
           await close(unstripped);
         });
 
-        const get = (target: Server, path: string) => send(target, { path, headers: fcHeaders({ 'x-fc-base-path': BASE }) }).then((res) => {
-          expect(res.status).to.equal(200);
-          return JSON.parse(res.body.toString()) as Seen;
-        });
+        const get = (target: Server, path: string) =>
+          send(target, { path, headers: fcHeaders({ 'x-fc-base-path': BASE }) }).then((res) => {
+            expect(res.status).to.equal(200);
+            return JSON.parse(res.body.toString()) as Seen;
+          });
 
         it('removes the prefix before the app routes the request, and keeps it in req.fc.basePath', async () => {
           const body = await get(server, `${BASE}/users/7?x=1`);

@@ -107,7 +107,9 @@ describe('node -r express-fc-runtime/register', () => {
     const [port, second] = await freePorts(2);
     const child = register(site(compiled('two-servers')), port, { ADMIN_PORT: String(second) });
     await child.waitFor(/^admin listening on /);
-    expect(child.stdout + child.stderr).to.match(new RegExp(`\\[WARN\\] register: only the first server is served to FC; a second one on port ${second} listens as the app asked\\.`));
+    expect(child.stdout + child.stderr).to.match(
+      new RegExp(`\\[WARN\\] register: only the first server is served to FC; a second one on port ${second} listens as the app asked\\.`),
+    );
     expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: fcHeaders() })).text()).to.equal('site with fc');
     expect(await (await fetch(`http://127.0.0.1:${second}/`)).text()).to.equal('admin without fc');
   });
@@ -146,13 +148,48 @@ describe('node -r express-fc-runtime/register', () => {
     });
 
     const broken: [string, Record<string, SiteFile>, Record<string, string>, RegExp][] = [
-      ['a config file that does not parse', { 'fc-runtime.config.js': 'module.exports = {' }, {}, /^fc-runtime: fc-runtime\.config\.js failed to load: .*Unexpected end of input/],
-      ['a config file that throws', { 'fc-runtime.config.js': `throw new Error('no database URL');` }, {}, /^fc-runtime: fc-runtime\.config\.js failed to load: no database URL$/],
-      ['a config file that exports no object', { 'fc-runtime.config.js': 'module.exports = 42;' }, {}, /^fc-runtime: fc-runtime\.config\.js must export an object of options/],
-      ['an unknown option', { 'fc-runtime.config.js': 'module.exports = { invokee() {} };' }, {}, /^fc-runtime: fc-runtime\.config\.js: unknown option "invokee"\./],
-      ['an option of the wrong type', { 'fc-runtime.config.js': "module.exports = { limit: 'lots' };" }, {}, /^fc-runtime: fc-runtime\.config\.js: option "limit" must be a number of bytes/],
-      ['an env var that is no boolean', {}, { EXPRESS_FC_CONSOLE: 'maybe' }, /^fc-runtime: EXPRESS_FC_CONSOLE must be true or false, got "maybe"\.$/],
-      ['an env var that is no number', {}, { EXPRESS_FC_DRAIN_TIMEOUT: '10s' }, /^fc-runtime: EXPRESS_FC_DRAIN_TIMEOUT must be a number of milliseconds/],
+      [
+        'a config file that does not parse',
+        { 'fc-runtime.config.js': 'module.exports = {' },
+        {},
+        /^fc-runtime: fc-runtime\.config\.js failed to load: .*Unexpected end of input/,
+      ],
+      [
+        'a config file that throws',
+        { 'fc-runtime.config.js': `throw new Error('no database URL');` },
+        {},
+        /^fc-runtime: fc-runtime\.config\.js failed to load: no database URL$/,
+      ],
+      [
+        'a config file that exports no object',
+        { 'fc-runtime.config.js': 'module.exports = 42;' },
+        {},
+        /^fc-runtime: fc-runtime\.config\.js must export an object of options/,
+      ],
+      [
+        'an unknown option',
+        { 'fc-runtime.config.js': 'module.exports = { invokee() {} };' },
+        {},
+        /^fc-runtime: fc-runtime\.config\.js: unknown option "invokee"\./,
+      ],
+      [
+        'an option of the wrong type',
+        { 'fc-runtime.config.js': "module.exports = { limit: 'lots' };" },
+        {},
+        /^fc-runtime: fc-runtime\.config\.js: option "limit" must be a number of bytes/,
+      ],
+      [
+        'an env var that is no boolean',
+        {},
+        { EXPRESS_FC_CONSOLE: 'maybe' },
+        /^fc-runtime: EXPRESS_FC_CONSOLE must be true or false, got "maybe"\.$/,
+      ],
+      [
+        'an env var that is no number',
+        {},
+        { EXPRESS_FC_DRAIN_TIMEOUT: '10s' },
+        /^fc-runtime: EXPRESS_FC_DRAIN_TIMEOUT must be a number of milliseconds/,
+      ],
     ];
     for (const [what, files, env, message] of broken) {
       it(`end in one clear line and exit 1 for ${what}`, async () => {
@@ -188,7 +225,9 @@ describe('node -r express-fc-runtime/register', () => {
     expect(await child.exited).to.equal(0);
     expect(await slowAnswer).to.equal('cut');
     await expectOneInvocation(logOf(child), 'Invoke', bye['x-fc-request-id']);
-    expect(child.stdout).to.include(`FC Invoke End RequestId: ${slow['x-fc-request-id']}, Error: the process exited before the invocation was answered\n`);
+    expect(child.stdout).to.include(
+      `FC Invoke End RequestId: ${slow['x-fc-request-id']}, Error: the process exited before the invocation was answered\n`,
+    );
   });
 
   it('drains on SIGTERM, runs the configured preStop once, and exits 0', async () => {

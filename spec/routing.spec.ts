@@ -23,7 +23,11 @@ describe('routing by x-fc-control-path', () => {
       after(() => close(server));
 
       it('sends x-fc-control-path: /invoke to the event handler', async () => {
-        const res = await request(server).post('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).send('hi').expect(200);
+        const res = await request(server)
+          .post('/invoke')
+          .set(fcHeaders({ 'x-fc-control-path': '/invoke' }))
+          .send('hi')
+          .expect(200);
         expect(res.text).to.equal('event:hi');
       });
 
@@ -52,7 +56,7 @@ describe('routing by x-fc-control-path', () => {
         expect(res.text).to.equal('app route POST /invoke');
       });
 
-      it('gives the app header-less control-looking requests that are not exactly FC\'s', async () => {
+      it("gives the app header-less control-looking requests that are not exactly FC's", async () => {
         const headers = fcHeaders();
         delete headers['x-fc-control-path'];
         await request(server).get('/invoke').set(headers).expect(200, 'app route GET /invoke');
@@ -61,14 +65,20 @@ describe('routing by x-fc-control-path', () => {
       });
 
       it('answers an unknown control path with 400 and x-fc-status 404', async () => {
-        const res = await request(server).post('/x').set(fcHeaders({ 'x-fc-control-path': '/bogus' })).expect(400);
+        const res = await request(server)
+          .post('/x')
+          .set(fcHeaders({ 'x-fc-control-path': '/bogus' }))
+          .expect(400);
         expect(res.headers['x-fc-status']).to.equal('404');
         expect(res.body.errorType).to.equal('UnknownControlPath');
         expect(res.body.errorMessage).to.contain('/bogus');
       });
 
       it('answers a control request with the wrong method with 405, naming the right one', async () => {
-        const res = await request(server).get('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).expect(405);
+        const res = await request(server)
+          .get('/invoke')
+          .set(fcHeaders({ 'x-fc-control-path': '/invoke' }))
+          .expect(405);
         expect(res.headers.allow).to.equal('POST');
         expect(res.headers['x-fc-status']).to.equal('404');
         expect(res.body.errorMessage).to.equal('/invoke takes POST, not GET.');
@@ -85,7 +95,10 @@ describe('routing by x-fc-control-path', () => {
     after(() => close(server));
 
     it('routes events to invoke and HTTP to the handler', async () => {
-      await request(server).post('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).expect(200, 'event');
+      await request(server)
+        .post('/invoke')
+        .set(fcHeaders({ 'x-fc-control-path': '/invoke' }))
+        .expect(200, 'event');
       await request(server).get('/page').set(fcHeaders()).expect(200, 'app /page');
     });
   });

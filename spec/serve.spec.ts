@@ -23,7 +23,8 @@ const plainExpress: Record<string, () => express.Express> = {
 const flavourArg: Record<string, string> = { 'Express 5': 'express5', 'Express 4': 'express4' };
 
 /** One GET on a fresh connection to 127.0.0.1:port. */
-const httpGet = (port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> => call(port, { path, headers, timeoutMs: 10_000 });
+const httpGet = (port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> =>
+  call(port, { path, headers, timeoutMs: 10_000 });
 
 /** 'connected', or the error code a TCP connect to 127.0.0.1:port ends with. */
 function connectOutcome(port: number): Promise<string> {
@@ -175,7 +176,7 @@ describe('serve(app, options)', () => {
       expect(server.timeout).to.equal(0);
     });
 
-    it('keeps an idle keep-alive connection open past Node\'s 5 s default', async function () {
+    it("keeps an idle keep-alive connection open past Node's 5 s default", async function () {
       this.timeout(15_000);
       const server = await served(bare, { port: 0 });
       let connections = 0;
@@ -207,7 +208,7 @@ describe('serve(app, options)', () => {
       expect(lines.filter((l) => l.startsWith('FunctionCompute'))).to.have.length(1);
     });
 
-    it('names the runtime given as serve()\'s runtime option', async () => {
+    it("names the runtime given as serve()'s runtime option", async () => {
       const c = child('serve-inited.js', ['express5', 'option']);
       expect(await c.exited).to.equal(0);
       const lines = c.stdout.split('\n');
@@ -282,7 +283,11 @@ describe('serve(app, options)', () => {
         const headers = fcHeaders();
         await request(server).get('/page').set(headers).expect(200, 'page');
         await output().waitFor(new RegExp(`${headers['x-fc-request-id']} \\[INFO\\] before fcRuntime: /page$`));
-        await request(server).post('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).send('x').expect(200, 'event');
+        await request(server)
+          .post('/invoke')
+          .set(fcHeaders({ 'x-fc-control-path': '/invoke' }))
+          .send('x')
+          .expect(200, 'event');
         expect(seen).to.deep.equal(['/page']);
       });
 
@@ -326,7 +331,10 @@ describe('serve(app, options)', () => {
       const server = await served(listener, { port: 0, invoke: () => 'bare event' });
       const headers = fcHeaders({ 'x-fc-base-path': BASE_PATH });
       await request(server).get(`${BASE_PATH}/a?b=1`).set(headers).expect(200, `/a?b=1 ${headers['x-fc-request-id']}`);
-      await request(server).post('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).expect(200, 'bare event');
+      await request(server)
+        .post('/invoke')
+        .set(fcHeaders({ 'x-fc-control-path': '/invoke' }))
+        .expect(200, 'bare event');
     });
   });
 
@@ -349,8 +357,14 @@ describe('serve(app, options)', () => {
     const indexOf = (lines: string[], pattern: RegExp) => lines.findIndex((l) => pattern.test(l));
 
     const cases = [
-      ...expressFlavours.map((flavour) => ({ title: `${flavour.name}, preStop given to serve()`, args: [flavourArg[flavour.name], 'plain'] })),
-      ...expressFlavours.map((flavour) => ({ title: `${flavour.name}, preStop given to the mounted fcRuntime()`, args: [flavourArg[flavour.name], 'mounted'] })),
+      ...expressFlavours.map((flavour) => ({
+        title: `${flavour.name}, preStop given to serve()`,
+        args: [flavourArg[flavour.name], 'plain'],
+      })),
+      ...expressFlavours.map((flavour) => ({
+        title: `${flavour.name}, preStop given to the mounted fcRuntime()`,
+        args: [flavourArg[flavour.name], 'mounted'],
+      })),
     ];
     for (const { title, args } of cases) {
       it(`finishes the request in flight, refuses new connections, then runs preStop and exits 0 (${title})`, async () => {
@@ -407,7 +421,10 @@ describe('serve(app, options)', () => {
       const lines = c.stdout.split('\n');
       expect(lines.filter((l) => l.includes('preStop ran'))).to.deep.equal(lines.filter((l) => l.endsWith(` ${id} [INFO] preStop ran`)));
       expect(lines.filter((l) => l.includes('preStop ran'))).to.have.length(1);
-      expect(lines.filter((l) => l.startsWith('FC PreStop '))).to.deep.equal([`FC PreStop Start RequestId: ${id}`, `FC PreStop End RequestId: ${id}`]);
+      expect(lines.filter((l) => l.startsWith('FC PreStop '))).to.deep.equal([
+        `FC PreStop Start RequestId: ${id}`,
+        `FC PreStop End RequestId: ${id}`,
+      ]);
     });
 
     it('stops waiting for a request that never finishes after drainTimeout, then runs preStop and exits 0', async () => {

@@ -89,7 +89,7 @@ describe('x-fc-status', () => {
       });
       after(() => close(server));
 
-      it('says 200 on the app\'s 200, 201 and 302 answers', async () => {
+      it("says 200 on the app's 200, 201 and 302 answers", async () => {
         const ok = await request(server).get('/ok').set(fcHeaders()).expect(200, 'ok');
         const created = await request(server).post('/created').set(fcHeaders()).expect(201, 'created');
         const moved = await request(server).get('/redirect').set(fcHeaders()).redirects(0).expect(302);
@@ -102,7 +102,7 @@ describe('x-fc-status', () => {
         expect(res.headers['x-fc-status']).to.equal('200');
       });
 
-      it('says 404 on the app\'s 500, 502 and 503 answers, and leaves their status alone', async () => {
+      it("says 404 on the app's 500, 502 and 503 answers, and leaves their status alone", async () => {
         for (const status of [500, 502, 503]) {
           const res = await request(server).get(`/status/${status}`).set(fcHeaders()).expect(status, `app ${status}`);
           expect(res.headers['x-fc-status'], String(status)).to.equal('404');
@@ -110,7 +110,7 @@ describe('x-fc-status', () => {
       });
 
       if (stack.express) {
-        it('says 404 for an error passed to next(err), with Express\'s 500 left as it is', async () => {
+        it("says 404 for an error passed to next(err), with Express's 500 left as it is", async () => {
           const headers = fcHeaders();
           const res = await request(server).get('/next-error').set(headers).expect(500);
           expect(res.headers['x-fc-status']).to.equal('404');
@@ -118,7 +118,7 @@ describe('x-fc-status', () => {
           await output().waitFor(new RegExp(`^\\S+ ${headers['x-fc-request-id']} \\[ERROR\\] Error: passed to next$`));
         });
 
-        it('says 404 for a route that throws, with Express\'s 500 left as it is', async () => {
+        it("says 404 for a route that throws, with Express's 500 left as it is", async () => {
           const headers = fcHeaders();
           const res = await request(server).get('/throws').set(headers).expect(500);
           expect(res.headers['x-fc-status']).to.equal('404');
@@ -162,10 +162,23 @@ describe('x-fc-status', () => {
       });
 
       it('is set on the answers to /invoke, /initialize, /pre-freeze and /pre-stop', async () => {
-        const event = await request(server).post('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).send('abc').expect(200, 'event 3');
-        const initialized = await request(server).post('/initialize').set(fcHeaders({ 'x-fc-control-path': '/initialize' })).expect(200);
-        const frozen = await request(server).get('/pre-freeze').set(fcHeaders({ 'x-fc-control-path': '/pre-freeze' })).expect(200);
-        const stopped = await request(server).get('/pre-stop').set(fcHeaders({ 'x-fc-control-path': '/pre-stop' })).expect(200);
+        const event = await request(server)
+          .post('/invoke')
+          .set(fcHeaders({ 'x-fc-control-path': '/invoke' }))
+          .send('abc')
+          .expect(200, 'event 3');
+        const initialized = await request(server)
+          .post('/initialize')
+          .set(fcHeaders({ 'x-fc-control-path': '/initialize' }))
+          .expect(200);
+        const frozen = await request(server)
+          .get('/pre-freeze')
+          .set(fcHeaders({ 'x-fc-control-path': '/pre-freeze' }))
+          .expect(200);
+        const stopped = await request(server)
+          .get('/pre-stop')
+          .set(fcHeaders({ 'x-fc-control-path': '/pre-stop' }))
+          .expect(200);
         for (const res of [event, initialized, frozen, stopped]) expect(res.headers['x-fc-status']).to.equal('200');
       });
     });
@@ -218,7 +231,9 @@ describe('x-fc-status', () => {
           app.post('/events', raw({ type: () => true }), (req, res) => {
             const body = req.body as Buffer;
             const asked = /^status:(\d{3})$/.exec(body.toString('latin1'));
-            res.status(asked ? Number(asked[1]) : 200).json({ method: req.method, path: req.path, length: body.length, sha256: sha256(body) });
+            res
+              .status(asked ? Number(asked[1]) : 200)
+              .json({ method: req.method, path: req.path, length: body.length, sha256: sha256(body) });
           });
         let server: Server;
         let throwing: Server;
@@ -242,7 +257,11 @@ describe('x-fc-status', () => {
         });
 
         const sendEvent = (target: Server, event: Buffer | string) =>
-          request(target).post('/invoke').set(fcHeaders({ 'x-fc-control-path': '/invoke' })).set('content-type', 'application/octet-stream').send(event);
+          request(target)
+            .post('/invoke')
+            .set(fcHeaders({ 'x-fc-control-path': '/invoke' }))
+            .set('content-type', 'application/octet-stream')
+            .send(event);
 
         it('hands the route the event bytes as POST /events and says 200 on its 200', async () => {
           const res = await sendEvent(server, EVENT).expect(200);

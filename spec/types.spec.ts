@@ -26,7 +26,15 @@ function typedApp(): express.Express {
         const timeoutIsNumber: Equals<typeof context.function.initializationTimeout, number | undefined> = true;
         const requestIdIsString: Equals<typeof context.requestId, string> = true;
         const secretIsString: Equals<typeof context.credentials.accessKeySecret, string | undefined> = true;
-        context.logger.info('typed event', eventIsBuffer, contextIsFcContext, memoryIsNumber, timeoutIsNumber, requestIdIsString, secretIsString);
+        context.logger.info(
+          'typed event',
+          eventIsBuffer,
+          contextIsFcContext,
+          memoryIsNumber,
+          timeoutIsNumber,
+          requestIdIsString,
+          secretIsString,
+        );
         return { length: event.length, memory: context.function.memory ?? null, requestId: context.requestId };
       },
       // eslint-disable-next-line @typescript-eslint/no-unused-vars -- context is read by its type only: that is the check
@@ -94,7 +102,11 @@ describe('the published types', () => {
   it('serve the typed app: a route reads req.fc and currentContext()', async () => {
     const headers = fcHeaders();
     const res = await request(server).get('/typed').set(headers).expect(200);
-    expect(res.body).to.deep.equal({ requestId: headers['x-fc-request-id'], current: headers['x-fc-request-id'], checks: [true, true, true] });
+    expect(res.body).to.deep.equal({
+      requestId: headers['x-fc-request-id'],
+      current: headers['x-fc-request-id'],
+      checks: [true, true, true],
+    });
   });
 
   it('serve the typed app: invoke gets a Buffer and a context with a numeric memory', async () => {

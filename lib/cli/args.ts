@@ -2,12 +2,39 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UserError } from '../user-error';
 
-export interface InitCommand { name: 'init'; dir: string; entry: string | undefined; start: boolean; force: boolean }
-export interface StartCommand { name: 'start'; entry: string }
-export interface LocalInvokeCommand { name: 'local invoke'; dir: string; event: string | undefined; startTimeout: number }
-export interface LocalStartCommand { name: 'local start'; dir: string; port: number; startTimeout: number }
-export interface CheckCommand { name: 'check'; dir: string; startTimeout: number }
-export interface PackCommand { name: 'pack'; dir: string; output: string }
+export interface InitCommand {
+  name: 'init';
+  dir: string;
+  entry: string | undefined;
+  start: boolean;
+  force: boolean;
+}
+export interface StartCommand {
+  name: 'start';
+  entry: string;
+}
+export interface LocalInvokeCommand {
+  name: 'local invoke';
+  dir: string;
+  event: string | undefined;
+  startTimeout: number;
+}
+export interface LocalStartCommand {
+  name: 'local start';
+  dir: string;
+  port: number;
+  startTimeout: number;
+}
+export interface CheckCommand {
+  name: 'check';
+  dir: string;
+  startTimeout: number;
+}
+export interface PackCommand {
+  name: 'pack';
+  dir: string;
+  output: string;
+}
 export type CliCommand = InitCommand | StartCommand | LocalInvokeCommand | LocalStartCommand | CheckCommand | PackCommand;
 
 /** Where commands read and write: the process's own streams, or a test's. */
@@ -26,7 +53,8 @@ function port(text: string): number {
 
 function seconds(text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('a number of seconds above 0 is expected.');
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
+    throw new InvalidArgumentError('a number of seconds above 0 is expected.');
   return value;
 }
 
@@ -100,7 +128,13 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output:
       writeOut: output.writeOut,
       writeErr: output.writeErr,
       // One line, whatever commander adds ("Did you mean --event?" comes on a line of its own).
-      outputError: (text, write) => write(`fc-runtime: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`),
+      outputError: (text, write) =>
+        write(
+          `fc-runtime: ${text
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')} (see --help)\n`,
+        ),
     })
     .exitOverride();
 
@@ -131,7 +165,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output:
     .option('--event <file>', "the event's bytes: a file, or - for stdin (default: empty)")
     .addOption(option(START_TIMEOUT))
     .action((dir: string, _opts: unknown, command: Command) => {
-      parsed = { name: 'local invoke', dir, event: command.getOptionValue('event') as string | undefined, startTimeout: settle(command, START_TIMEOUT, env) };
+      parsed = {
+        name: 'local invoke',
+        dir,
+        event: command.getOptionValue('event') as string | undefined,
+        startTimeout: settle(command, START_TIMEOUT, env),
+      };
     });
   local
     .command('start')

@@ -13,7 +13,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * resolving to `undefined` waits for the callback, as FC's classic runtime would. Whatever comes
  * after the call is settled is ignored and reported through `late`.
  */
-export function callHandler<A extends unknown[]>(fn: (...args: [...A, Callback]) => unknown, args: [...A], late: (what: string) => void): Promise<unknown> {
+export function callHandler<A extends unknown[]>(
+  fn: (...args: [...A, Callback]) => unknown,
+  args: [...A],
+  late: (what: string) => void,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (failed: boolean, value: unknown, what: string): void => {

@@ -38,12 +38,18 @@ function readEvent(req: IncomingMessage, res: ServerResponse, invocation: Invoca
     if (error.type === 'request.aborted') {
       // No one is left to answer; the End marker comes with 'close'.
       const of = error.expected === undefined ? '' : ` of ${error.expected}`;
-      invocation.log(WARN, `The client left before the event was read (${error.received ?? 0}${of} bytes came); the handler was not called.`);
+      invocation.log(
+        WARN,
+        `The client left before the event was read (${error.received ?? 0}${of} bytes came); the handler was not called.`,
+      );
       return undefined;
     }
     const tooLarge = error.type === 'entity.too.large';
     const failure = tooLarge
-      ? controlError('EventTooLarge', `The event is ${String(bytes(error.length ?? 0))}, over the ${String(bytes(limit))} limit (option "limit" of fcRuntime()).`)
+      ? controlError(
+          'EventTooLarge',
+          `The event is ${String(bytes(error.length ?? 0))}, over the ${String(bytes(limit))} limit (option "limit" of fcRuntime()).`,
+        )
       : controlError('BadEvent', `The event body could not be read: ${error.message}.`);
     req.resume();
     finished(req, () => respondError(res, invocation, failure, tooLarge ? 413 : 400));

@@ -38,7 +38,13 @@ export function describeError(error: unknown): FcError {
       // An Error's message and name may have been set to anything: String() whatever they hold.
       errorMessage: String(read((): unknown => error.message, '')),
       errorType: String(read((): unknown => error.name, 'Error')),
-      stackTrace: typeof stack === 'string' ? stack.split('\n').filter((line) => /^\s+at /.test(line)).map((line) => line.trim()) : [],
+      stackTrace:
+        typeof stack === 'string'
+          ? stack
+              .split('\n')
+              .filter((line) => /^\s+at /.test(line))
+              .map((line) => line.trim())
+          : [],
     };
   }
   return {

@@ -13,7 +13,6 @@ export const ERROR = 3;
 
 const TAGS = [' [DEBUG] ', ' [INFO] ', ' [WARN] ', ' [ERROR] '];
 
-
 // toISOString() is the costliest part of a line: it runs once a second, and the milliseconds are
 // appended to the second's prefix; lines within one millisecond share the whole stamp.
 let stampMs = -1;

@@ -98,7 +98,10 @@ app.put('/uploads/:name', async (req, res) => {
   }
   renameSync(partial, path.join(uploads, name));
   console.log('stored %s (%d bytes)', name, bytes);
-  res.status(201).location(`/uploads/${name}`).json({ name, bytes, sha256: hash.digest('hex') });
+  res
+    .status(201)
+    .location(`/uploads/${name}`)
+    .json({ name, bytes, sha256: hash.digest('hex') });
 });
 
 app.get('/uploads', (req, res) => {

@@ -59,7 +59,9 @@ export function watch(child: ChildProcess): Child {
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no line matching ${String(pattern)} within ${timeoutMs} ms; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`));
+          reject(
+            new Error(`no line matching ${String(pattern)} within ${timeoutMs} ms; stdout:\n${result.stdout}\nstderr:\n${result.stderr}`),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);

@@ -37,15 +37,18 @@ export function call(to: number | Server, { method = 'GET', path, headers = {}, 
     const fail = (error: Error) => {
       reject(signal?.aborted ? new Error(`${method} ${path}: no answer within ${String(timeoutMs)} ms`) : error);
     };
-    const req = request({ host: '127.0.0.1', port: typeof to === 'number' ? to : portOf(to), method, path, headers, agent, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        resolve({ status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body: bytes, text: bytes.toString('utf8') });
-      });
-      res.on('error', fail);
-    });
+    const req = request(
+      { host: '127.0.0.1', port: typeof to === 'number' ? to : portOf(to), method, path, headers, agent, signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode!, headers: res.headers, rawHeaders: res.rawHeaders, body: bytes, text: bytes.toString('utf8') });
+        });
+        res.on('error', fail);
+      },
+    );
     req.on('error', fail);
     if (!Array.isArray(body)) return void req.end(body);
     const write = async () => {

@@ -37,7 +37,10 @@ class Recording {
     const line = this.lines.find((l) => pattern.test(l));
     if (line !== undefined) return Promise.resolve(line);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line matching ${String(pattern)} within ${timeoutMs} ms; got:\n${this.lines.join('\n')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no line matching ${String(pattern)} within ${timeoutMs} ms; got:\n${this.lines.join('\n')}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         pattern,
         resolve: (l) => {
@@ -57,7 +60,10 @@ const originals = new Map<NodeJS.WriteStream, Write>();
  * wraps this layer and a recording holds exactly the bytes that would reach the terminal.
  */
 export function installCapture(): void {
-  for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+  for (const [name, stream] of [
+    ['stdout', process.stdout],
+    ['stderr', process.stderr],
+  ] as const) {
     const original = (stream as { write: Write }).write;
     originals.set(stream, original);
     stream.write = function capturingWrite(this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {

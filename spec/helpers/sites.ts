@@ -18,7 +18,11 @@ export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 export type SiteFile = string | Buffer | { content: string | Buffer; mode: number } | { link: string } | { fixture: string };
 
 /** Packages the site's node_modules links to: this package and both Express majors. */
-const LINKED = { 'express-fc-runtime': ROOT, express: join(ROOT, 'node_modules', 'express'), express4: join(ROOT, 'node_modules', 'express4') };
+const LINKED = {
+  'express-fc-runtime': ROOT,
+  express: join(ROOT, 'node_modules', 'express'),
+  express4: join(ROOT, 'node_modules', 'express4'),
+};
 
 const made: string[] = [];
 

@@ -19,7 +19,13 @@ const THROWN: { name: string; make: () => unknown; errorType: string; errorMessa
   { name: 'a number', make: () => 42, errorType: 'number', errorMessage: '42', stack: false },
   { name: 'a symbol', make: () => Symbol('thrown'), errorType: 'symbol', errorMessage: 'Symbol(thrown)', stack: false },
   { name: 'a bigint', make: () => 10n, errorType: 'bigint', errorMessage: '10n', stack: false },
-  { name: 'an error-like plain object', make: () => ({ message: 'looks like one', code: 'E_LIKE' }), errorType: 'object', errorMessage: "{ message: 'looks like one', code: 'E_LIKE' }", stack: false },
+  {
+    name: 'an error-like plain object',
+    make: () => ({ message: 'looks like one', code: 'E_LIKE' }),
+    errorType: 'object',
+    errorMessage: "{ message: 'looks like one', code: 'E_LIKE' }",
+    stack: false,
+  },
   {
     name: 'an Error of another realm (vm)',
     make: () => runInNewContext('new TypeError("from another realm")'),
@@ -94,26 +100,39 @@ const fcError = (errorType: string, message: RegExp | string) => (res: Answer) =
 const CASES: Case[] = [
   {
     name: 'a duplicated x-fc-control-path',
-    send: (port, agent) => call(port, { method: 'POST', path: '/invoke', headers: { ...event(), 'x-fc-control-path': ['/invoke', '/invoke'] }, body: '{}', agent }),
+    send: (port, agent) =>
+      call(port, {
+        method: 'POST',
+        path: '/invoke',
+        headers: { ...event(), 'x-fc-control-path': ['/invoke', '/invoke'] },
+        body: '{}',
+        agent,
+      }),
     status: 400,
-    body: fcError('UnknownControlPath', 'Unknown x-fc-control-path "/invoke, /invoke"; FC sends /invoke, /initialize, /pre-freeze, /pre-stop, /http-invoke.'),
+    body: fcError(
+      'UnknownControlPath',
+      'Unknown x-fc-control-path "/invoke, /invoke"; FC sends /invoke, /initialize, /pre-freeze, /pre-stop, /http-invoke.',
+    ),
   },
   {
     name: 'a control path without its slash',
-    send: (port, agent) => call(port, { method: 'POST', path: '/invoke', headers: event({ 'x-fc-control-path': 'invoke' }), body: '{}', agent }),
+    send: (port, agent) =>
+      call(port, { method: 'POST', path: '/invoke', headers: event({ 'x-fc-control-path': 'invoke' }), body: '{}', agent }),
     status: 400,
     body: fcError('UnknownControlPath', /^Unknown x-fc-control-path "invoke"; FC sends \/invoke, /),
   },
   {
     name: 'an unknown control path',
-    send: (port, agent) => call(port, { method: 'POST', path: '/reboot', headers: event({ 'x-fc-control-path': '/reboot' }), body: '', agent }),
+    send: (port, agent) =>
+      call(port, { method: 'POST', path: '/reboot', headers: event({ 'x-fc-control-path': '/reboot' }), body: '', agent }),
     status: 400,
     body: fcError('UnknownControlPath', /^Unknown x-fc-control-path "\/reboot"; FC sends /),
     logged: /\[ERROR\] UnknownControlPath: Unknown x-fc-control-path "\/reboot"/,
   },
   {
     name: 'a control request with the wrong method',
-    send: (port, agent) => call(port, { method: 'GET', path: '/initialize', headers: fcHeaders({ 'x-fc-control-path': '/initialize' }), agent }),
+    send: (port, agent) =>
+      call(port, { method: 'GET', path: '/initialize', headers: fcHeaders({ 'x-fc-control-path': '/initialize' }), agent }),
     status: 405,
     body: (res) => {
       fcError('MethodNotAllowed', '/initialize takes POST, not GET.')(res);
@@ -135,7 +154,14 @@ const CASES: Case[] = [
   },
   {
     name: 'an oversize event sent chunked, without content-length',
-    send: (port, agent) => call(port, { method: 'POST', path: '/invoke', headers: event(), body: Array.from({ length: 8 }, () => Buffer.alloc(512, 'c')), agent }),
+    send: (port, agent) =>
+      call(port, {
+        method: 'POST',
+        path: '/invoke',
+        headers: event(),
+        body: Array.from({ length: 8 }, () => Buffer.alloc(512, 'c')),
+        agent,
+      }),
     status: 413,
     body: fcError('EventTooLarge', /over the 1KB limit \(option "limit" of fcRuntime\(\)\)/),
   },
@@ -146,23 +172,28 @@ const CASES: Case[] = [
     body: fcError('TimeoutError', 'The event handler did not finish within 200 ms (option "timeout" of fcRuntime()).'),
     logged: /\[ERROR\] TimeoutError: The event handler did not finish within 200 ms/,
   },
-  ...THROWN.map(
-    (thrown, index): Case => ({
-      name: `an event handler that throws ${thrown.name}`,
-      send: (port, agent) => call(port, { method: 'POST', path: '/invoke', headers: event(), body: JSON.stringify({ throw: index }), agent }),
-      status: 404,
-      body: (res) => {
-        const body = JSON.parse(res.text);
-        expect(body).to.include({ errorType: thrown.errorType, errorMessage: thrown.errorMessage });
-        expect(body.stackTrace).to.be.an('array');
-        if (thrown.stack) expect(body.stackTrace).not.to.be.empty;
-      },
-      logged: /\[ERROR\] /,
-    }),
-  ),
+  ...THROWN.map((thrown, index): Case => ({
+    name: `an event handler that throws ${thrown.name}`,
+    send: (port, agent) => call(port, { method: 'POST', path: '/invoke', headers: event(), body: JSON.stringify({ throw: index }), agent }),
+    status: 404,
+    body: (res) => {
+      const body = JSON.parse(res.text);
+      expect(body).to.include({ errorType: thrown.errorType, errorMessage: thrown.errorMessage });
+      expect(body.stackTrace).to.be.an('array');
+      if (thrown.stack) expect(body.stackTrace).not.to.be.empty;
+    },
+    logged: /\[ERROR\] /,
+  })),
   {
     name: 'an invalid JSON event for an eventPath route with express.json()',
-    send: (port, agent) => call(port, { method: 'POST', path: '/invoke', headers: event({ 'x-fc-request-id': `path-${fcHeaders()['x-fc-request-id']}`, 'content-type': 'application/json' }), body: '{"order": 12,', agent }),
+    send: (port, agent) =>
+      call(port, {
+        method: 'POST',
+        path: '/invoke',
+        headers: event({ 'x-fc-request-id': `path-${fcHeaders()['x-fc-request-id']}`, 'content-type': 'application/json' }),
+        body: '{"order": 12,',
+        agent,
+      }),
     status: 400,
     body: /SyntaxError|JSON/,
   },
@@ -202,8 +233,12 @@ describe('reliability: bad input', function () {
           });
         });
         // Events whose id starts with path- go to a second runtime that re-dispatches them to a JSON route.
-        const routed = flavour.app({ eventPath: '/events', limit: '1kb' }, (app) => app.post('/events', json(), (req, res) => res.json(req.body)));
-        server = await listenForTest((req, res) => (String(req.headers['x-fc-request-id']).startsWith('path-') ? routed(req, res) : sites(req, res)));
+        const routed = flavour.app({ eventPath: '/events', limit: '1kb' }, (app) =>
+          app.post('/events', json(), (req, res) => res.json(req.body)),
+        );
+        server = await listenForTest((req, res) =>
+          String(req.headers['x-fc-request-id']).startsWith('path-') ? routed(req, res) : sites(req, res),
+        );
         agent = new Agent({ keepAlive: true, maxSockets: 1 });
       });
       afterEach(() => agent.destroy());
@@ -236,7 +271,11 @@ describe('reliability: bad input', function () {
       }
 
       it('serves a duplicated x-fc-request-id under the id Node makes of it, with its markers', async () => {
-        const res = await call(portOf(server), { path: '/page', headers: { ...fcHeaders(), 'x-fc-request-id': ['dup-a', 'dup-b'] }, agent });
+        const res = await call(portOf(server), {
+          path: '/page',
+          headers: { ...fcHeaders(), 'x-fc-request-id': ['dup-a', 'dup-b'] },
+          agent,
+        });
         expect(res.status).to.equal(200);
         expect(contexts[0].requestId).to.equal('dup-a, dup-b');
         await expectOneInvocation(output(), 'Invoke', 'dup-a, dup-b');
@@ -255,10 +294,18 @@ describe('reliability: bad input', function () {
           ['512MB', '30s'],
           ['', ' '],
         ]) {
-          const res = await call(portOf(server), { path: '/page', headers: fcHeaders({ 'x-fc-function-memory': memory, 'x-fc-initialization-timeout': timeout }), agent });
+          const res = await call(portOf(server), {
+            path: '/page',
+            headers: fcHeaders({ 'x-fc-function-memory': memory, 'x-fc-initialization-timeout': timeout }),
+            agent,
+          });
           expect(res.status).to.equal(200);
         }
-        const dup = await call(portOf(server), { path: '/page', headers: { ...fcHeaders(), 'x-fc-function-memory': ['512', '1024'] }, agent });
+        const dup = await call(portOf(server), {
+          path: '/page',
+          headers: { ...fcHeaders(), 'x-fc-function-memory': ['512', '1024'] },
+          agent,
+        });
         expect(dup.status).to.equal(200);
         expect(contexts.map((c) => [c.function.memory, c.function.initializationTimeout])).to.deep.equal([
           [undefined, undefined],
@@ -269,7 +316,12 @@ describe('reliability: bad input', function () {
       });
 
       it('runs the initializer without a timeout when x-fc-initialization-timeout is not a number', async () => {
-        const res = await call(portOf(server), { method: 'POST', path: '/initialize', headers: fcHeaders({ 'x-fc-control-path': '/initialize', 'x-fc-initialization-timeout': 'soon' }), agent });
+        const res = await call(portOf(server), {
+          method: 'POST',
+          path: '/initialize',
+          headers: fcHeaders({ 'x-fc-control-path': '/initialize', 'x-fc-initialization-timeout': 'soon' }),
+          agent,
+        });
         expect(res.status).to.equal(200);
         expect(res.headers['x-fc-status']).to.equal('200');
         await expectNextFine();
@@ -295,7 +347,11 @@ describe('reliability: bad input', function () {
         await arrived.promise;
         req.destroy();
         await failed;
-        await output().waitFor(new RegExp(`${escapeRegExp(id)} \\[WARN\\] The client left before the event was read \\(15 of 100 bytes came\\); the handler was not called\\.$`));
+        await output().waitFor(
+          new RegExp(
+            `${escapeRegExp(id)} \\[WARN\\] The client left before the event was read \\(15 of 100 bytes came\\); the handler was not called\\.$`,
+          ),
+        );
         await expectOneInvocation(output(), 'Invoke', id);
         expect(invoked).to.equal(0);
         await expectNextFine();

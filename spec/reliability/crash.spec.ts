@@ -30,7 +30,8 @@ describe('reliability: an uncaught exception inside one request of many (child p
   }
 
   const get = (url: string, headers: Record<string, string>) => fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
-  const post = (url: string, headers: Record<string, string>, body: string) => fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+  const post = (url: string, headers: Record<string, string>, body: string) =>
+    fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
 
   /** Starts `count` slow requests and resolves with their ids and answers once each has begun. */
   async function slowOnes(url: string, count = IN_FLIGHT): Promise<{ ids: string[]; answers: Promise<Response[]> }> {
@@ -45,12 +46,15 @@ describe('reliability: an uncaught exception inside one request of many (child p
   function expectOnlyBlamed(crashed: string, message: string, others: string[]): void {
     const lines = child!.stdout.split('\n');
     const markers = markerPositions(lines);
-    const ends = (id: string) => lines.filter((line) => line === `FC Invoke End RequestId: ${id}` || line.startsWith(`FC Invoke End RequestId: ${id}, `));
-    expect(ends(crashed), 'the crashed invocation\'s End').to.deep.equal([`FC Invoke End RequestId: ${crashed}, Error: ${message}`]);
+    const ends = (id: string) =>
+      lines.filter((line) => line === `FC Invoke End RequestId: ${id}` || line.startsWith(`FC Invoke End RequestId: ${id}, `));
+    expect(ends(crashed), "the crashed invocation's End").to.deep.equal([`FC Invoke End RequestId: ${crashed}, Error: ${message}`]);
     expect(markers.get(crashed)?.starts, 'its Start').to.have.length(1);
     const errors = lines.filter((line) => / \[ERROR\] Uncaught exception: /.test(line));
     expect(errors, 'ERROR lines for uncaught exceptions').to.have.length(1);
-    expect(errors[0]).to.match(new RegExp(`^\\S+Z ${escapeRegExp(crashed)} \\[ERROR\\] Uncaught exception: Error: ${escapeRegExp(message)}$`));
+    expect(errors[0]).to.match(
+      new RegExp(`^\\S+Z ${escapeRegExp(crashed)} \\[ERROR\\] Uncaught exception: Error: ${escapeRegExp(message)}$`),
+    );
     for (const id of others) {
       expect(ends(id), `End of ${id}, in flight during the crash`).to.deep.equal([`FC Invoke End RequestId: ${id}`]);
       expect(markers.get(id)?.starts).to.have.length(1);

@@ -60,7 +60,12 @@ function site(e: Express, dir: string, withRuntime: boolean): express.Express {
   app.get('/moved', (_req, res) => {
     res.redirect(301, 'https://example.com/elsewhere?x=1');
   });
-  app.get('/location', (req, res) => res.location(req.get('referer') ?? '/').status(303).end());
+  app.get('/location', (req, res) =>
+    res
+      .location(req.get('referer') ?? '/')
+      .status(303)
+      .end(),
+  );
 
   app.get('/file', (_req, res, next) => {
     res.sendFile(join(dir, 'public', 'page.html'), (error) => error && next(error));
@@ -88,7 +93,9 @@ function site(e: Express, dir: string, withRuntime: boolean): express.Express {
       encoding: req.acceptsEncodings('gzip', 'identity'),
     }),
   );
-  app.get('/cookies', (_req, res) => res.cookie('session', 'abc', { httpOnly: true, path: '/' }).cookie('theme', 'dark').clearCookie('old').send('cookies set'));
+  app.get('/cookies', (_req, res) =>
+    res.cookie('session', 'abc', { httpOnly: true, path: '/' }).cookie('theme', 'dark').clearCookie('old').send('cookies set'),
+  );
   app.get('/jsonp', (_req, res) => res.jsonp({ padded: true }));
   app.get('/attachment', (_req, res) => res.attachment('notes.txt').type('text/plain').send('attached'));
 
@@ -101,13 +108,15 @@ function site(e: Express, dir: string, withRuntime: boolean): express.Express {
   // Express 4 leaves rejections alone: the route passes it on, as Express 4 apps must.
   app.get('/async-error', (_req, _res, next) => void Promise.reject(new Error('async failure')).catch(next));
 
-  app.use((error: Error & { status?: number; statusCode?: number }, req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (req.query.custom === undefined) {
-      next(error);
-      return;
-    }
-    res.status(error.status ?? error.statusCode ?? 500).json({ error: error.message, handledBy: 'custom' });
-  });
+  app.use(
+    (error: Error & { status?: number; statusCode?: number }, req: express.Request, res: express.Response, next: express.NextFunction) => {
+      if (req.query.custom === undefined) {
+        next(error);
+        return;
+      }
+      res.status(error.status ?? error.statusCode ?? 500).json({ error: error.message, handledBy: 'custom' });
+    },
+  );
   app.use((req, res) => res.status(404).type('text').send(`nothing at ${req.method} ${req.path}`));
   return app;
 }
@@ -120,7 +129,10 @@ interface Probe {
 }
 
 const PROBES: Probe[] = [
-  { path: '/api/users/42?sort=desc&tag=a&tag=b', headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'x-forwarded-proto': 'https', host: 'shop.example.com' } },
+  {
+    path: '/api/users/42?sort=desc&tag=a&tag=b',
+    headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'x-forwarded-proto': 'https', host: 'shop.example.com' },
+  },
   { path: '/api/users/7/', headers: { host: 'a.b.shop.example.com', 'x-requested-with': 'XMLHttpRequest' } },
   { path: '/API/Users/9' },
   { path: '/api/users/x%20y?q=%E2%9C%93' },
@@ -212,14 +224,22 @@ describe('reliability: Express behaves exactly as without fcRuntime()', function
           const differences: string[] = [];
           for (const probe of PROBES) {
             const send = (server: Server) =>
-              call(portOf(server), { method: probe.method, path: probe.path, headers: { ...(fc ? fcHeaders() : {}), ...probe.headers }, body: probe.body, timeoutMs: 5000 });
+              call(portOf(server), {
+                method: probe.method,
+                path: probe.path,
+                headers: { ...(fc ? fcHeaders() : {}), ...probe.headers },
+                body: probe.body,
+                timeoutMs: 5000,
+              });
             const [without, withRuntime] = await Promise.all([send(plain), send(mounted)]);
             const a = observable(without);
             const b = observable(withRuntime);
             try {
               expect(b).to.deep.equal(a);
             } catch {
-              differences.push(`${probe.method ?? 'GET'} ${probe.path}: without ${JSON.stringify(a).slice(0, 300)}\n   with ${JSON.stringify(b).slice(0, 300)}`);
+              differences.push(
+                `${probe.method ?? 'GET'} ${probe.path}: without ${JSON.stringify(a).slice(0, 300)}\n   with ${JSON.stringify(b).slice(0, 300)}`,
+              );
             }
             expect(withRuntime.headers['x-fc-status'], probe.path).to.equal(withRuntime.status >= 500 ? '404' : '200');
           }

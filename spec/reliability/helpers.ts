@@ -66,7 +66,8 @@ export function expectMarkersOnce(lines: readonly string[], ids: readonly string
   for (const id of ids) {
     const found = byId.get(id);
     if (found === undefined) wrong.push(`${id}: no marker`);
-    else if (found.starts.length !== 1 || found.ends.length !== 1) wrong.push(`${id}: ${found.starts.length} Start, ${found.ends.length} End`);
+    else if (found.starts.length !== 1 || found.ends.length !== 1)
+      wrong.push(`${id}: ${found.starts.length} Start, ${found.ends.length} End`);
     else if (found.starts[0] > found.ends[0]) wrong.push(`${id}: End before Start`);
   }
   expect(wrong.slice(0, 10), `${wrong.length} of ${ids.length} request ids without exactly one Start then one End`).to.deep.equal([]);

@@ -79,7 +79,14 @@ describe('reliability: the initializer under concurrency', function () {
           const event = i % 2 === 0;
           const headers = fcHeaders({ 'x-fc-control-path': event ? '/invoke' : '/http-invoke' });
           ids.push(headers['x-fc-request-id']);
-          return call(portOf(server), { method: event ? 'POST' : 'GET', path: event ? '/invoke' : '/page', headers, body: event ? `e${i}` : undefined, agent, timeoutMs: 10_000 });
+          return call(portOf(server), {
+            method: event ? 'POST' : 'GET',
+            path: event ? '/invoke' : '/page',
+            headers,
+            body: event ? `e${i}` : undefined,
+            agent,
+            timeoutMs: 10_000,
+          });
         });
         return { ids, answers: Promise.all(answers) };
       }
@@ -145,7 +152,9 @@ describe('reliability: the initializer under concurrency', function () {
           expect(JSON.parse(res.text)).to.include({ errorType: 'Error', errorMessage: 'init failed on call 1' });
         }
         expect(calls).to.equal(1);
-        const second = await Promise.all(Array.from({ length: CALLERS }, () => initialize(fcHeaders({ 'x-fc-control-path': '/initialize' }))));
+        const second = await Promise.all(
+          Array.from({ length: CALLERS }, () => initialize(fcHeaders({ 'x-fc-control-path': '/initialize' }))),
+        );
         for (const res of second) expect(res.status).to.equal(200);
         expect(calls).to.equal(2);
       });
@@ -163,7 +172,9 @@ describe('reliability: the initializer under concurrency', function () {
         });
         const began = Date.now();
         const timedOut = Promise.all(
-          Array.from({ length: CALLERS }, () => initialize(fcHeaders({ 'x-fc-control-path': '/initialize', 'x-fc-initialization-timeout': '0.3' }))),
+          Array.from({ length: CALLERS }, () =>
+            initialize(fcHeaders({ 'x-fc-control-path': '/initialize', 'x-fc-initialization-timeout': '0.3' })),
+          ),
         );
         await started.promise;
         const allHeld = arrivals(HELD);

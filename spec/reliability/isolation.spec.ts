@@ -108,7 +108,10 @@ function routes(app: express.Express): void {
     });
     req.on('end', () => {
       check(id, 'request end');
-      steps(id, Number(req.params.n), req.fc!).then(() => res.json({ id: currentContext()?.requestId, body: Buffer.concat(chunks).toString() }), next);
+      steps(id, Number(req.params.n), req.fc!).then(
+        () => res.json({ id: currentContext()?.requestId, body: Buffer.concat(chunks).toString() }),
+        next,
+      );
     });
   });
 }
@@ -179,8 +182,13 @@ describe('reliability: request isolation under load', function () {
     }
     expect(crossed, 'log lines tagged with another request id').to.deep.equal([]);
     const miscounted = ids.filter((id) => counts.get(id) !== STEP_LINES.length);
-    expect(miscounted.slice(0, 10), `${miscounted.length} requests without exactly ${STEP_LINES.length} lines of their own`).to.deep.equal([]);
-    expect([...counts.keys()].filter((id) => !id.startsWith('iso-')), 'lines outside the requests').to.deep.equal([]);
+    expect(miscounted.slice(0, 10), `${miscounted.length} requests without exactly ${STEP_LINES.length} lines of their own`).to.deep.equal(
+      [],
+    );
+    expect(
+      [...counts.keys()].filter((id) => !id.startsWith('iso-')),
+      'lines outside the requests',
+    ).to.deep.equal([]);
     expectMarkersOnce(lines, ids);
   });
 });

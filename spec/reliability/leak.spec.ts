@@ -11,7 +11,13 @@ interface Cannon {
     connections: number;
     pipelining: number;
     amount: number;
-    requests: { method: string; path: string; headers?: Record<string, string>; body?: string; setupRequest?: (req: { headers?: Record<string, string> }) => object }[];
+    requests: {
+      method: string;
+      path: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (req: { headers?: Record<string, string> }) => object;
+    }[];
   }): Promise<{ errors: number; timeouts: number; statusCodeStats: Record<string, { count: number }> }>;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon has no types; Cannon above is the part used
@@ -85,7 +91,13 @@ const MIX: { status: number; request: Parameters<Cannon>[0]['requests'][number] 
   { status: 500, request: { method: 'GET', path: '/express/fail', setupRequest: fresh('/http-invoke') } },
   {
     status: 200,
-    request: { method: 'POST', path: '/express/form', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&b=two', setupRequest: fresh('/http-invoke') },
+    request: {
+      method: 'POST',
+      path: '/express/form',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1&b=two',
+      setupRequest: fresh('/http-invoke'),
+    },
   },
 ];
 
@@ -184,7 +196,9 @@ describe(`reliability: no leak over ${REQUESTS} requests (child process, --expos
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const [mx, my] = [mean(xs), mean(points.map((p) => p.liveBytes))];
     const slope = xs.reduce((sum, x, i) => sum + (x - mx) * (points[i].liveBytes - my), 0) / xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
-    expect(slope * CHECKPOINTS, `growth over ${REQUESTS} requests on the line through the checkpoints; ${heaps}`).to.be.at.most(first * 0.05);
+    expect(slope * CHECKPOINTS, `growth over ${REQUESTS} requests on the line through the checkpoints; ${heaps}`).to.be.at.most(
+      first * 0.05,
+    );
 
     for (const emitter of ['process', 'stdout', 'stderr', 'server'] as const) {
       expect(end[emitter], `listeners on ${emitter}`).to.deep.equal(base[emitter]);

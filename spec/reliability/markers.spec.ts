@@ -55,7 +55,14 @@ function event(headers: Record<string, string>): Record<string, string> {
 }
 
 /** A request whose client waits until `until` resolves, then drops the connection. */
-function dropped(port: number, method: string, path: string, headers: Record<string, string>, body: Buffer, until: (req: ReturnType<typeof httpRequest>) => Promise<void>): Promise<void> {
+function dropped(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  until: (req: ReturnType<typeof httpRequest>) => Promise<void>,
+): Promise<void> {
   return new Promise((resolve) => {
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: false });
     req.on('error', () => resolve());
@@ -69,7 +76,15 @@ function dropped(port: number, method: string, path: string, headers: Record<str
 }
 
 /** A request that must be answered with `status`. */
-async function answered(port: number, method: string, path: string, headers: Record<string, string>, body: string | Buffer, agent: Agent, status: number): Promise<void> {
+async function answered(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string | Buffer,
+  agent: Agent,
+  status: number,
+): Promise<void> {
   const res = await call(port, { method, path, headers, body, agent });
   expect(res.status, `${method} ${path} (${headers['x-fc-request-id']}): ${res.text.slice(0, 200)}`).to.equal(status);
 }
@@ -86,11 +101,16 @@ const SCENARIOS: Scenario[] = [
   { name: 'event: throws synchronously', send: (port, h, agent) => answered(port, 'POST', '/invoke', event(h), 'throw', agent, 404) },
   { name: 'event: rejects', send: (port, h, agent) => answered(port, 'POST', '/invoke', event(h), 'reject', agent, 404) },
   { name: 'event: calls back twice', send: (port, h, agent) => answered(port, 'POST', '/invoke', event(h), 'twice', agent, 200) },
-  { name: 'event: over the body limit', send: (port, h, agent) => answered(port, 'POST', '/invoke', event(h), Buffer.alloc(4096, 'e'), agent, 413) },
+  {
+    name: 'event: over the body limit',
+    send: (port, h, agent) => answered(port, 'POST', '/invoke', event(h), Buffer.alloc(4096, 'e'), agent, 413),
+  },
   {
     name: 'event: client leaves before the handler (half the body sent)',
     send: (port, h, _agent, _gates, log) =>
-      dropped(port, 'POST', '/invoke', { ...event(h), 'content-length': '100' }, Buffer.alloc(50, 'h'), () => log.arrived(h['x-fc-request-id'])),
+      dropped(port, 'POST', '/invoke', { ...event(h), 'content-length': '100' }, Buffer.alloc(50, 'h'), () =>
+        log.arrived(h['x-fc-request-id']),
+      ),
   },
   {
     name: 'event: client leaves during the handler',
@@ -104,7 +124,14 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'event: client leaves after the handler, while the answer is sent',
     send: (port, h) =>
-      dropped(port, 'POST', '/invoke', { ...event(h), 'content-length': '3' }, Buffer.from('big'), (req) => new Promise((resolve) => req.on('response', (res) => res.once('data', () => resolve())))),
+      dropped(
+        port,
+        'POST',
+        '/invoke',
+        { ...event(h), 'content-length': '3' },
+        Buffer.from('big'),
+        (req) => new Promise((resolve) => req.on('response', (res) => res.once('data', () => resolve()))),
+      ),
   },
   { name: 'route: succeeds', send: (port, h, agent) => answered(port, 'GET', '/ok', h, '', agent, 200) },
   { name: 'route: throws synchronously', send: (port, h, agent) => answered(port, 'GET', '/throw', h, '', agent, 500) },
@@ -112,12 +139,15 @@ const SCENARIOS: Scenario[] = [
   { name: 'route: answers twice', send: (port, h) => cut(port, '/twice', h) },
   {
     name: 'route: body over the parser limit',
-    send: (port, h, agent) => answered(port, 'POST', '/json', { ...h, 'content-type': 'application/json' }, JSON.stringify({ pad: 'p'.repeat(4096) }), agent, 413),
+    send: (port, h, agent) =>
+      answered(port, 'POST', '/json', { ...h, 'content-type': 'application/json' }, JSON.stringify({ pad: 'p'.repeat(4096) }), agent, 413),
   },
   {
     name: 'route: client leaves before the handler (half the body sent)',
     send: (port, h, _agent, _gates, log) =>
-      dropped(port, 'POST', '/json', { ...h, 'content-type': 'application/json', 'content-length': '100' }, Buffer.from('{"half":'), () => log.arrived(h['x-fc-request-id'])),
+      dropped(port, 'POST', '/json', { ...h, 'content-type': 'application/json', 'content-length': '100' }, Buffer.from('{"half":'), () =>
+        log.arrived(h['x-fc-request-id']),
+      ),
   },
   {
     name: 'route: client leaves during the handler',
@@ -130,7 +160,15 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'route: client leaves after the handler, while the answer is sent',
-    send: (port, h) => dropped(port, 'GET', '/big', h, Buffer.alloc(0), (req) => new Promise((resolve) => req.on('response', (res) => res.once('data', () => resolve())))),
+    send: (port, h) =>
+      dropped(
+        port,
+        'GET',
+        '/big',
+        h,
+        Buffer.alloc(0),
+        (req) => new Promise((resolve) => req.on('response', (res) => res.once('data', () => resolve()))),
+      ),
   },
 ];
 
@@ -240,7 +278,11 @@ describe('reliability: Start and End markers exactly once', function () {
           const socket = await rawConnection(portOf(server));
           socket.on('error', () => undefined);
           const length = pipeline.body === '' ? '' : `content-length: ${pipeline.body.length}\r\n`;
-          socket.write(ids.map((id) => `${pipeline.method} /queued HTTP/1.1\r\nHost: x\r\nx-fc-request-id: ${id}\r\n${length}\r\n${pipeline.body}`).join(''));
+          socket.write(
+            ids
+              .map((id) => `${pipeline.method} /queued HTTP/1.1\r\nHost: x\r\nx-fc-request-id: ${id}\r\n${length}\r\n${pipeline.body}`)
+              .join(''),
+          );
           await allArrived.promise;
           // Answered behind the first, so held in their queue until the connection goes.
           const held = answers.splice(1, pipeline.answered);

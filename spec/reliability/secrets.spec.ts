@@ -19,7 +19,11 @@ const RUNS = 40;
  */
 const credential = fc
   .tuple(
-    fc.string({ unit: fc.constantFrom(...Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=')), minLength: 5, maxLength: 60 }),
+    fc.string({
+      unit: fc.constantFrom(...Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=')),
+      minLength: 5,
+      maxLength: 60,
+    }),
     fc.constantFrom('!', '^', '~'),
     fc.nat(),
   )
@@ -141,7 +145,8 @@ describe('reliability: secrets never written (property-based)', function () {
           // By default the app never sees them in its headers.
           expect(seen.headers).not.to.have.any.keys('x-fc-access-key-secret', 'x-fc-security-token');
           const raw = JSON.stringify(seen);
-          for (const value of [secret, token]) expect(raw.includes(value), 'req.headers or req.rawHeaders hold a credential').to.equal(false);
+          for (const value of [secret, token])
+            expect(raw.includes(value), 'req.headers or req.rawHeaders hold a credential').to.equal(false);
         } else {
           expect(seen.headers['x-fc-access-key-secret']).to.equal(secret);
         }
@@ -176,14 +181,16 @@ describe('reliability: secrets never written (property-based)', function () {
       it(`never writes a random secret or token from the FC 3.0 environment, ${RUNS / 4} runs`, async () => {
         await fc.assert(
           fc.asyncProperty(credential, credential, async (secret, token) => {
-            const app: App = withEnv({ ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret, ALIBABA_CLOUD_SECURITY_TOKEN: token, ALIBABA_CLOUD_ACCESS_KEY_ID: 'AKID-env' }, () =>
-              flavour.app(options(), routes),
+            const app: App = withEnv(
+              { ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret, ALIBABA_CLOUD_SECURITY_TOKEN: token, ALIBABA_CLOUD_ACCESS_KEY_ID: 'AKID-env' },
+              () => flavour.app(options(), routes),
             );
             const server = await listen(app);
             try {
               const port = portOf(server);
               const headers = fcHeaders();
-              for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token']) Reflect.deleteProperty(headers, name);
+              for (const name of ['x-fc-access-key-id', 'x-fc-access-key-secret', 'x-fc-security-token'])
+                Reflect.deleteProperty(headers, name);
               const res = await call(port, { path: '/leak', headers });
               expect(res.status).to.equal(200);
               await waitForEnds(output(), [headers['x-fc-request-id']]);
@@ -218,10 +225,16 @@ describe('reliability: secrets never written (property-based)', function () {
         );
       };
 
-      it('never writes the secrets of 8 requests in flight at once, each with its own credentials, logging after all have arrived', inFlight(8, 5));
+      it(
+        'never writes the secrets of 8 requests in flight at once, each with its own credentials, logging after all have arrived',
+        inFlight(8, 5),
+      );
 
       // More pairs in flight than the 16 secrets redaction once remembered: the oldest leaked.
-      it('never writes the secrets of 20 requests in flight at once, each with its own credentials, logging after all have arrived', inFlight(20, 5));
+      it(
+        'never writes the secrets of 20 requests in flight at once, each with its own credentials, logging after all have arrived',
+        inFlight(20, 5),
+      );
     });
   }
 

@@ -32,7 +32,8 @@ describe('reliability: option timeout', () => {
       const start = async (options: Options) => {
         server = await listenForTest(flavour.app(options, (app) => app.get('/ok', (_req, res) => res.send('fine'))));
       };
-      const post = (path: string, headers: Record<string, string>, body = '') => call(portOf(server), { method: 'POST', path, headers, body, timeoutMs: 5000 });
+      const post = (path: string, headers: Record<string, string>, body = '') =>
+        call(portOf(server), { method: 'POST', path, headers, body, timeoutMs: 5000 });
       const get = (path: string, headers: Record<string, string>) => call(portOf(server), { path, headers, timeoutMs: 5000 });
 
       it('answers an event handler that never settles with 404 TimeoutError once the timeout has passed, logged at ERROR, End written', async () => {
@@ -48,7 +49,9 @@ describe('reliability: option timeout', () => {
         expect(body).to.have.all.keys('errorMessage', 'errorType', 'stackTrace');
         expect(body.errorType).to.equal('TimeoutError');
         expect(body.errorMessage).to.equal('The event handler did not finish within 150 ms (option "timeout" of fcRuntime()).');
-        await output().waitFor(new RegExp(`^\\S+Z ${escapeRegExp(id)} \\[ERROR\\] TimeoutError: The event handler did not finish within 150 ms`));
+        await output().waitFor(
+          new RegExp(`^\\S+Z ${escapeRegExp(id)} \\[ERROR\\] TimeoutError: The event handler did not finish within 150 ms`),
+        );
         await expectOneInvocation(output(), 'Invoke', id);
         const next = await get('/ok', fcHeaders());
         expect(next.status).to.equal(200);
@@ -76,10 +79,14 @@ describe('reliability: option timeout', () => {
         release.resolve('too late');
         fail.resolve('failed too late');
         await output().waitFor(
-          new RegExp(`${escapeRegExp(resolved['x-fc-request-id'])} \\[WARN\\] The invocation was already answered; the handler's result came later and was ignored\\.$`),
+          new RegExp(
+            `${escapeRegExp(resolved['x-fc-request-id'])} \\[WARN\\] The invocation was already answered; the handler's result came later and was ignored\\.$`,
+          ),
         );
         await output().waitFor(
-          new RegExp(`${escapeRegExp(failed['x-fc-request-id'])} \\[WARN\\] The invocation was already answered; the handler's failure came later and was ignored\\.$`),
+          new RegExp(
+            `${escapeRegExp(failed['x-fc-request-id'])} \\[WARN\\] The invocation was already answered; the handler's failure came later and was ignored\\.$`,
+          ),
         );
         // Still one End marker each; the late lines follow it.
         await expectOneInvocation(output(), 'Invoke', resolved['x-fc-request-id']);

@@ -12,7 +12,9 @@ describe('samples/classic-site in headless Chromium, through the local Function 
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: this check needs Debian's chromium (run scripts/install-chromium.sh, or set CHROMIUM_PATH).`);
+      throw new Error(
+        `${CHROMIUM} is missing: this check needs Debian's chromium (run scripts/install-chromium.sh, or set CHROMIUM_PATH).`,
+      );
     }
     [fc, browser] = await Promise.all([startLocal('classic-site'), chromium.launch({ executablePath: CHROMIUM, timeout: 30_000 })]);
   });

@@ -28,7 +28,9 @@ function zipModes(path: string): Promise<Map<string, number>> {
 
 /** The sample's own files, as git has them. */
 function trackedFiles(name: string): string[] {
-  return execFileSync('git', ['ls-files'], { cwd: sampleDir(name), encoding: 'utf8' }).split('\n').filter((file) => file !== '');
+  return execFileSync('git', ['ls-files'], { cwd: sampleDir(name), encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file !== '');
 }
 
 describe('the samples pass fc-runtime check and fc-runtime pack', () => {

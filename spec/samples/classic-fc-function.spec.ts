@@ -30,7 +30,9 @@ describe("samples/classic-fc-function: FC's classic Node.js runtime, unchanged i
 
     it('fails through the callback on an order without items or an event that is not JSON', async () => {
       let error: Error | undefined;
-      await call((cb) => fn.handler(Buffer.from('{"region":"cn-hangzhou","items":[]}'), context, cb)).catch((e: unknown) => (error = e as Error));
+      await call((cb) => fn.handler(Buffer.from('{"region":"cn-hangzhou","items":[]}'), context, cb)).catch(
+        (e: unknown) => (error = e as Error),
+      );
       expect(error?.message).to.equal('An order needs at least one item');
       await call((cb) => fn.handler(Buffer.from('not json'), context, cb)).catch((e: unknown) => (error = e as Error));
       expect(error?.message).to.match(/^The event is not JSON: /);
@@ -49,7 +51,9 @@ describe("samples/classic-fc-function: FC's classic Node.js runtime, unchanged i
       expect(result.linesOf('Invoke')[0]).to.match(logLine(invokeId, 'INFO', 'priced order A-1001: 2 items'));
       const preStop = /^FC PreStop Start RequestId: (\S+)$/m.exec(result.stderr);
       expect(preStop, result.stderr).to.not.equal(null);
-      expect(result.stderr).to.match(new RegExp(`^\\S+ ${preStop![1]} \\[INFO\\] stopping after 1 orders\\nFC PreStop End RequestId: ${preStop![1]}$`, 'm'));
+      expect(result.stderr).to.match(
+        new RegExp(`^\\S+ ${preStop![1]} \\[INFO\\] stopping after 1 orders\\nFC PreStop End RequestId: ${preStop![1]}$`, 'm'),
+      );
     });
 
     it("reports callback(err) as FC's failure: 404, errorMessage, the stack in the log with the request id, exit 1", async () => {

@@ -28,7 +28,10 @@ describe('samples/classic-site: an Express 4 site moved with only a bootstrap', 
     const app = loadSample('classic-site', 'server.js') as Express;
 
     it('renders its home page from EJS views, with the guestbook and its form', async () => {
-      const res = await request(app).get('/').expect(200).expect('content-type', /text\/html/);
+      const res = await request(app)
+        .get('/')
+        .expect(200)
+        .expect('content-type', /text\/html/);
       expect(res.text).to.contain('<title>Sign the guestbook · Guestbook</title>');
       expect(res.text).to.contain('<strong>Ada</strong>: <span class="message">First!</span>');
       expect(res.text).to.match(/<form method="post" action="\/sign">/);
@@ -36,14 +39,28 @@ describe('samples/classic-site: an Express 4 site moved with only a bootstrap', 
     });
 
     it('serves its static files', async () => {
-      await request(app).get('/style.css').expect(200).expect('content-type', /text\/css/);
-      await request(app).get('/logo.svg').expect(200).expect('content-type', /image\/svg\+xml/);
+      await request(app)
+        .get('/style.css')
+        .expect(200)
+        .expect('content-type', /text\/css/);
+      await request(app)
+        .get('/logo.svg')
+        .expect(200)
+        .expect('content-type', /image\/svg\+xml/);
     });
 
     it('signs the guestbook with a form post, then greets the visitor from the cookie session', async () => {
       const agent = request.agent(app);
-      const posted = await agent.post('/sign').type('form').send({ name: 'Grace', message: 'Hello from a VM' }).expect(303).expect('location', '/');
-      expect((posted.headers['set-cookie'] as unknown as string[]).map((c) => c.split('=')[0])).to.deep.equal(['guestbook', 'guestbook.sig']);
+      const posted = await agent
+        .post('/sign')
+        .type('form')
+        .send({ name: 'Grace', message: 'Hello from a VM' })
+        .expect(303)
+        .expect('location', '/');
+      expect((posted.headers['set-cookie'] as unknown as string[]).map((c) => c.split('=')[0])).to.deep.equal([
+        'guestbook',
+        'guestbook.sig',
+      ]);
       const home = await agent.get('/').expect(200);
       expect(home.text).to.contain('Thank you for signing, Grace!');
       expect(home.text).to.contain('<strong>Grace</strong>: <span class="message">Hello from a VM</span>');

@@ -25,7 +25,10 @@ describe('samples/json-api: an Express 5 API with events and an initializer', ()
     });
 
     it('creates, reads, updates, filters and deletes a task with async handlers', async () => {
-      const created = await request(app).post('/api/tasks').send({ title: 'Ship it', tags: ['release'] }).expect(201);
+      const created = await request(app)
+        .post('/api/tasks')
+        .send({ title: 'Ship it', tags: ['release'] })
+        .expect(201);
       expect(created.headers.location).to.equal(`/api/tasks/${String(created.body.id)}`);
       expect(output().stdout).to.contain(`created task ${String(created.body.id)}`);
       await request(app).get(created.headers.location).expect(200, created.body);
@@ -39,7 +42,10 @@ describe('samples/json-api: an Express 5 API with events and an initializer', ()
     });
 
     it('answers validation errors with 422 and the fields at fault, bad JSON with 400', async () => {
-      const invalid = await request(app).post('/api/tasks').send({ title: ' ', tags: ['Not OK'], done: 'yes' }).expect(422);
+      const invalid = await request(app)
+        .post('/api/tasks')
+        .send({ title: ' ', tags: ['Not OK'], done: 'yes' })
+        .expect(422);
       expect(invalid.body).to.deep.equal({
         error: 'validation_failed',
         details: [
@@ -124,7 +130,11 @@ describe('samples/json-api: an Express 5 API with events and an initializer', ()
     });
 
     it('answers a validation error with 422 (a success for FC) and an unknown task with 404', async () => {
-      const invalid = await fetch(`${fc.base}/api/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":""}' });
+      const invalid = await fetch(`${fc.base}/api/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"title":""}',
+      });
       expect(invalid.status).to.equal(422);
       expect(invalid.headers.get('x-fc-status')).to.equal('200');
       expect(await invalid.json()).to.deep.equal({ error: 'validation_failed', details: [{ field: 'title', message: 'is required' }] });

@@ -72,7 +72,8 @@ export async function startLocal(name: string, env: Record<string, string> = {})
       const own = new RegExp(`^\\S+ ${escapeRegExp(requestId)} \\[`);
       return log.stdoutLines.slice(start + 1, end).filter((line) => own.test(line));
     },
-    summaryOf: (requestId) => child.waitFor(new RegExp(`^FC .+: (\\d+|no answer), x-fc-status .*RequestId: ${escapeRegExp(requestId)}( \\(failed\\))?$`), 15_000),
+    summaryOf: (requestId) =>
+      child.waitFor(new RegExp(`^FC .+: (\\d+|no answer), x-fc-status .*RequestId: ${escapeRegExp(requestId)}( \\(failed\\))?$`), 15_000),
     stop() {
       if (stopped === undefined) {
         stopped = child.exited;

@@ -46,7 +46,10 @@ describe('the samples as their READMEs show them', () => {
       });
 
       it('is an npm workspace that takes express-fc-runtime from this repository', () => {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { private: boolean; dependencies: Record<string, string> };
+        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+          private: boolean;
+          dependencies: Record<string, string>;
+        };
         expect(pkg.private).to.equal(true);
         expect(pkg.dependencies['express-fc-runtime']).to.equal('file:../..');
       });

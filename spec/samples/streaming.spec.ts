@@ -78,7 +78,10 @@ describe('samples/streaming: downloads, chunked responses, server-sent events an
     });
 
     it('writes the CSV report in chunks, row by row', async () => {
-      const res = await request(app).get('/report.csv?rows=2000').expect(200).expect('content-type', /text\/csv/);
+      const res = await request(app)
+        .get('/report.csv?rows=2000')
+        .expect(200)
+        .expect('content-type', /text\/csv/);
       expect(res.headers['transfer-encoding']).to.equal('chunked');
       const lines = res.text.trimEnd().split('\n');
       expect(lines).to.have.length(2001);
@@ -105,7 +108,9 @@ describe('samples/streaming: downloads, chunked responses, server-sent events an
       const part = await fetch(`${urlOf(server)}/uploads/blob.bin`, { headers: { range: 'bytes=100-199' } });
       expect(part.status).to.equal(206);
       expect(Buffer.compare(Buffer.from(await part.arrayBuffer()), bytes.subarray(100, 200))).to.equal(0);
-      await request(app).get('/uploads').expect(200, { files: [{ name: 'blob.bin', bytes: bytes.length }] });
+      await request(app)
+        .get('/uploads')
+        .expect(200, { files: [{ name: 'blob.bin', bytes: bytes.length }] });
     });
 
     it('refuses an unsafe file name and an empty message', async () => {
@@ -173,7 +178,11 @@ describe('samples/streaming: downloads, chunked responses, server-sent events an
       // The first event arrives while the answer is still open: the front streams, it does not buffer.
       expect(await events.next()).to.deep.equal({ event: 'ready', data: '{"listeners":1}' });
 
-      const posted = await fetch(`${fc.base}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hello from FC"}' });
+      const posted = await fetch(`${fc.base}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"text":"hello from FC"}',
+      });
       expect(posted.status).to.equal(202);
       expect(await posted.json()).to.deep.equal({ delivered: 1 });
       const postId = fc.requestIdOf(posted);
@@ -194,7 +203,11 @@ describe('samples/streaming: downloads, chunked responses, server-sent events an
 
     it('takes a 24 MB upload, streamed to disk and hashed, and serves it back whole and by range', async () => {
       const bytes = randomBytes(24 * 1024 * 1024);
-      const stored = await fetch(`${fc.base}/uploads/big.bin`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+      const stored = await fetch(`${fc.base}/uploads/big.bin`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: bytes,
+      });
       expect(stored.status).to.equal(201);
       expect(stored.headers.get('x-fc-status')).to.equal('200');
       expect(stored.headers.get('location')).to.equal('/uploads/big.bin');

@@ -40,11 +40,13 @@ export function connectionVerdict({ server, answers, idle }: ConnectionEvidence)
   if (problems.length > 0) {
     return fail(
       `connections are cut before FC's 15 minutes: ${problems.join(', ')}`,
-      'set the server\'s keepAliveTimeout, requestTimeout, headersTimeout and timeout to 0 (serve() and `node -r express-fc-runtime/register` do)',
+      "set the server's keepAliveTimeout, requestTimeout, headersTimeout and timeout to 0 (serve() and `node -r express-fc-runtime/register` do)",
     );
   }
   if (server === undefined) {
-    return pass(`no Keep-Alive timeout announced; an idle connection stayed open ${seconds(idle.ms)} (the server's own timeouts could not be read)`);
+    return pass(
+      `no Keep-Alive timeout announced; an idle connection stayed open ${seconds(idle.ms)} (the server's own timeouts could not be read)`,
+    );
   }
   const values = TIMEOUTS.map((name) => `${name} ${server[name]}`).join(', ');
   return pass(`no timeout cuts FC's long-lived connections (${values})`);

@@ -40,7 +40,8 @@ export class Inside {
 
   /** The header names the app itself set on the answer to `requestId`, if the probe saw it. */
   setByApp(requestId: string): string[] | undefined {
-    return this.records().find((record): record is ResponseRecord => record.kind === 'response' && record.requestId === requestId)?.setByApp;
+    return this.records().find((record): record is ResponseRecord => record.kind === 'response' && record.requestId === requestId)
+      ?.setByApp;
   }
 
   remove(): void {

@@ -29,7 +29,13 @@ function endpoint(address: string, port: number): string {
 function splitMessage(message: string): [string, string] {
   const cut = message.lastIndexOf('; ');
   if (cut < 0) return [message.replace(/\.$/, ''), SEE_LOG];
-  return [message.slice(0, cut), message.slice(cut + 2).replace(/\.$/, '').replace('see its log above', SEE_LOG)];
+  return [
+    message.slice(0, cut),
+    message
+      .slice(cut + 2)
+      .replace(/\.$/, '')
+      .replace('see its log above', SEE_LOG),
+  ];
 }
 
 export function listensVerdict(start: Start): Verdict {
@@ -48,11 +54,17 @@ export function listensVerdict(start: Start): Verdict {
 export function coldStartVerdict(lines: readonly string[]): Verdict {
   const line = lines.find((text) => INITED_LINE.test(text));
   if (line === undefined) {
-    return fail('no "FunctionCompute <name> runtime inited." line at cold start', 'print it once, when the server listens (serve() and register do)');
+    return fail(
+      'no "FunctionCompute <name> runtime inited." line at cold start',
+      'print it once, when the server listens (serve() and register do)',
+    );
   }
   const name = (INITED_LINE.exec(line) as RegExpExecArray)[1];
   if (OFFICIAL_RUNTIME.test(name)) {
-    return fail(`the cold-start line calls the runtime "${name}", a name FC reserves for its own`, "pick another, e.g. fcRuntime({ runtime: 'express' }) or EXPRESS_FC_RUNTIME=express");
+    return fail(
+      `the cold-start line calls the runtime "${name}", a name FC reserves for its own`,
+      "pick another, e.g. fcRuntime({ runtime: 'express' }) or EXPRESS_FC_RUNTIME=express",
+    );
   }
   return pass(`cold-start line: ${line}`);
 }
@@ -107,7 +119,10 @@ export function stillRunningVerdict(exitStatus: number | string | undefined): Ve
 /** How the runtime ended after SIGTERM: `ms` later, with this exit code or signal (SIGKILL: it had to be killed). */
 export function sigtermVerdict({ ms, exitStatus }: { ms: number; exitStatus: number | string | undefined }): Verdict {
   if (exitStatus === 'SIGKILL') {
-    return fail(`the runtime was still running ${Math.round(ms / 1000)} s after SIGTERM and was killed`, 'on SIGTERM, close the server and exit (serve() and register do)');
+    return fail(
+      `the runtime was still running ${Math.round(ms / 1000)} s after SIGTERM and was killed`,
+      'on SIGTERM, close the server and exit (serve() and register do)',
+    );
   }
   const how = typeof exitStatus === 'number' ? `exit code ${exitStatus}` : `ended by ${String(exitStatus)}`;
   return pass(`the runtime stopped ${ms} ms after SIGTERM (${how})`);

@@ -82,7 +82,13 @@ function idleWatch(socket: Socket | undefined): { closed(): boolean; ms(): numbe
 /** Everything after the server listens: FC's requests in FC's order, then its goodbye. */
 async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, startTimeout: number, report: Report): Promise<void> {
   const { port } = instance.client;
-  report.judge(CHECKS.start, { startTimeout, state: 'listening', port, addresses: listeningAddresses(port), startMs: instance.runtime.startMs });
+  report.judge(CHECKS.start, {
+    startTimeout,
+    state: 'listening',
+    port,
+    addresses: listeningAddresses(port),
+    startMs: instance.runtime.startMs,
+  });
 
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
@@ -92,7 +98,10 @@ async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, sta
     const idle = idleWatch(site.socket);
     const outcomes = [initialize, invoke, site.outcome];
     const answers = outcomes.flatMap((outcome) => ('answer' in outcome ? [outcome.answer] : []));
-    await log.waitForAll([isInitedLine, ...markers('Initialize', initialize), ...markers('Invoke', invoke), ...markers('Invoke', site.outcome)], LINE_WAIT_MS);
+    await log.waitForAll(
+      [isInitedLine, ...markers('Initialize', initialize), ...markers('Invoke', invoke), ...markers('Invoke', site.outcome)],
+      LINE_WAIT_MS,
+    );
     report.judge(CHECKS.requests, { lines: log.lines, initialize, invoke, site: site.outcome });
 
     const server = inside.server(port);
@@ -134,7 +143,13 @@ export async function checkServer(dir: string, startTimeout: number, io: Io, rep
   try {
     let instance: Instance;
     try {
-      instance = await Instance.start({ dir, startTimeout: startTimeout * 1000, output: log, env: inside.env(io.env), signal: signals.signal });
+      instance = await Instance.start({
+        dir,
+        startTimeout: startTimeout * 1000,
+        output: log,
+        env: inside.env(io.env),
+        signal: signals.signal,
+      });
     } catch (error) {
       if (signals.signal.aborted) return await signals.received;
       if (!(error instanceof UserError)) throw error;

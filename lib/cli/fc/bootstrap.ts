@@ -78,7 +78,8 @@ function kernelLine(content: Buffer): string {
 }
 
 export const present: BootstrapRule = ({ stats }) => {
-  if (stats === undefined) return unstartable(fail('no bootstrap in the code folder (FC: CAFileNotFound)', 'run `fc-runtime init`'), SPAWN_REFUSALS.ENOENT);
+  if (stats === undefined)
+    return unstartable(fail('no bootstrap in the code folder (FC: CAFileNotFound)', 'run `fc-runtime init`'), SPAWN_REFUSALS.ENOENT);
   if (!stats.isFile) {
     return unstartable(
       fail('bootstrap is not a file (FC: CAFileNotFound)', 'remove it and run `fc-runtime init`'),
@@ -101,14 +102,20 @@ export const executable: BootstrapRule = ({ stats }) => {
 /** No verdict when it was read: the rules after this one say what they found in it. */
 export const readable: BootstrapRule = ({ content }) => {
   if (!(content instanceof Error)) return undefined;
-  return unstartable(fail(`bootstrap cannot be read: ${content.message}`, 'run `chmod 755 bootstrap`'), `bootstrap could not be read: ${content.message}`);
+  return unstartable(
+    fail(`bootstrap cannot be read: ${content.message}`, 'run `chmod 755 bootstrap`'),
+    `bootstrap could not be read: ${content.message}`,
+  );
 };
 
 export const noByteOrderMark: BootstrapRule = ({ content }) => {
   if (!Buffer.isBuffer(content)) return undefined;
   if (!hasBom(content)) return pass('bootstrap has no byte-order mark');
   return unstartable(
-    fail('bootstrap starts with a byte-order mark, so FC finds no #! line (FC: exec format error)', `save it as UTF-8 without BOM, or ${INIT}`),
+    fail(
+      'bootstrap starts with a byte-order mark, so FC finds no #! line (FC: exec format error)',
+      `save it as UTF-8 without BOM, or ${INIT}`,
+    ),
     SPAWN_REFUSALS.ENOEXEC,
   );
 };
@@ -139,12 +146,16 @@ export const bashShebang: BootstrapRule = ({ content }) => {
   const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
   if (shebang === null) {
     return unstartable(
-      fail('bootstrap does not start with #!/bin/bash (FC: CAExited, exec format error)', `make \`#!/bin/bash\` its first line, or ${INIT}`),
+      fail(
+        'bootstrap does not start with #!/bin/bash (FC: CAExited, exec format error)',
+        `make \`#!/bin/bash\` its first line, or ${INIT}`,
+      ),
       kernelLine(content as Buffer).startsWith('#!') ? undefined : SPAWN_REFUSALS.ENOEXEC,
     );
   }
   // shebang[2] is undefined when the line has no argument, which no set holds.
-  if (SHELLS.has(shebang[1]) || (shebang[1] === '/usr/bin/env' && ENV_SHELLS.has(shebang[2]))) return pass(`bootstrap starts with ${first.trim()}`);
+  if (SHELLS.has(shebang[1]) || (shebang[1] === '/usr/bin/env' && ENV_SHELLS.has(shebang[2])))
+    return pass(`bootstrap starts with ${first.trim()}`);
   return fail(`bootstrap starts with ${first.trim()}, not #!/bin/bash as FC documents`, `make \`#!/bin/bash\` its first line, or ${INIT}`);
 };
 
@@ -165,7 +176,10 @@ export const fcNode: BootstrapRule = ({ content }) => {
     case 'bare':
       return fail(`bootstrap runs \`${node.command}\` (line ${node.line}) from a PATH where FC has no Node (FC: CAFileNotFound)`, fix);
     case 'elsewhere':
-      return fail(`bootstrap runs \`${node.command}\` (line ${node.line}), a path FC does not have (FC: CAFileNotFound)`, fix.replace('before it', 'and run `node`'));
+      return fail(
+        `bootstrap runs \`${node.command}\` (line ${node.line}), a path FC does not have (FC: CAFileNotFound)`,
+        fix.replace('before it', 'and run `node`'),
+      );
   }
 };
 

@@ -57,7 +57,9 @@ export class FcClient {
     return new Promise((resolve, reject) => {
       const req = this.request(method, path, headers, agent);
       const unanswered = what === undefined ? 'no answer' : `no answer to ${what}`;
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => req.destroy(new Error(`${unanswered} within ${timeoutMs / 1000} s`)), timeoutMs) : undefined;
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => req.destroy(new Error(`${unanswered} within ${timeoutMs / 1000} s`)), timeoutMs)
+        : undefined;
       const fail = (error: Error) => {
         clearTimeout(timer);
         reject(error);
@@ -87,7 +89,12 @@ export class FcClient {
    * One control request (`/initialize`, `/invoke`, `/pre-stop`), with the method FC sends it with,
    * answered in full. Rejects as send() does (`timeoutMs` Infinity: no limit).
    */
-  async control(controlPath: string, body: Buffer = Buffer.alloc(0), timeoutMs = CONTROL_MS, requestId: string = randomUUID()): Promise<ControlAnswer> {
+  async control(
+    controlPath: string,
+    body: Buffer = Buffer.alloc(0),
+    timeoutMs = CONTROL_MS,
+    requestId: string = randomUUID(),
+  ): Promise<ControlAnswer> {
     const method = controlRoute(controlPath)?.method ?? 'POST';
     const withBody = method === 'POST';
     const headers = {

@@ -32,7 +32,10 @@ export function nodeUse(text: string): NodeUse {
     }
     const code = line.replace(/(^|\s)#.*$/, '');
     for (const segment of code.split(/&&|\|\||\$\(|[;&|()`]/)) {
-      const words = segment.trim().split(/\s+/).filter((word) => word !== '');
+      const words = segment
+        .trim()
+        .split(/\s+/)
+        .filter((word) => word !== '');
       let i = 0;
       for (; i < words.length; i++) {
         const assignment = /^([A-Za-z_]\w*)=(.*)$/.exec(words[i]);

@@ -34,7 +34,11 @@ export interface ProcessOptions {
 /** What FC says when a bootstrap cannot be started, with the fix. */
 function spawnFailure(error: NodeJS.ErrnoException): UserError {
   const code = error.code ?? '';
-  return new UserError(Object.hasOwn(SPAWN_REFUSALS, code) ? SPAWN_REFUSALS[code as keyof typeof SPAWN_REFUSALS] : `bootstrap could not be started: ${error.message}`);
+  return new UserError(
+    Object.hasOwn(SPAWN_REFUSALS, code)
+      ? SPAWN_REFUSALS[code as keyof typeof SPAWN_REFUSALS]
+      : `bootstrap could not be started: ${error.message}`,
+  );
 }
 
 export class RuntimeProcess {
@@ -137,7 +141,9 @@ export class RuntimeProcess {
       }
       if (Date.now() > deadline) {
         await this.kill();
-        throw new UserError(`nothing listened on port ${port} within ${startTimeout / 1000} s (FC: FunctionNotStarted); listen on FC_CUSTOM_LISTEN_PORT (or 9000).`);
+        throw new UserError(
+          `nothing listened on port ${port} within ${startTimeout / 1000} s (FC: FunctionNotStarted); listen on FC_CUSTOM_LISTEN_PORT (or 9000).`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
@@ -145,7 +151,9 @@ export class RuntimeProcess {
     const addresses = listeningAddresses(port);
     if (addresses !== undefined && !reachable(addresses)) {
       await this.kill();
-      throw new UserError(`the server listens on ${addresses.join(', ')} only, which FC cannot reach (FC: FunctionNotStarted); listen on 0.0.0.0.`);
+      throw new UserError(
+        `the server listens on ${addresses.join(', ')} only, which FC cannot reach (FC: FunctionNotStarted); listen on 0.0.0.0.`,
+      );
     }
   }
 

@@ -66,7 +66,9 @@ export class LocalFunction {
       if (failed(answer.headers)) throw new NotReady(`the function's initializer failed (${answer.status}); see its log.`);
     } catch (error) {
       if (error instanceof NotReady) throw error;
-      this.output.say(summaryLine({ what: 'Initialize', status: 'no answer', ms: Date.now() - started, requestId, note: (error as Error).message }));
+      this.output.say(
+        summaryLine({ what: 'Initialize', status: 'no answer', ms: Date.now() - started, requestId, note: (error as Error).message }),
+      );
       throw new NotReady(`the function's runtime gave no answer to /initialize: ${(error as Error).message}`);
     }
   }

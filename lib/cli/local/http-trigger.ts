@@ -14,7 +14,13 @@ const tooLargeMessage = (size: string) => `the request body is ${size}, over FC'
  * Forwards one client request to the function as FC's HTTP trigger does and streams the answer back.
  * Everything the front answers itself (a limit, a runtime that is down) is FC's error JSON with a warning line.
  */
-export async function forward(req: IncomingMessage, res: ServerResponse, fn: LocalFunction, output: FrontOutput, expectsContinue = false): Promise<void> {
+export async function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  fn: LocalFunction,
+  output: FrontOutput,
+  expectsContinue = false,
+): Promise<void> {
   const requestId = randomUUID();
   const started = process.hrtime.bigint();
   const what = `${String(req.method)} ${String(req.url)}`;
@@ -71,7 +77,8 @@ export async function forward(req: IncomingMessage, res: ServerResponse, fn: Loc
     if (passesRequestHeader(name)) (headers[name] ??= []).push(req.rawHeaders[i + 1]);
     else if (name.startsWith('x-fc-')) dropped.add(name);
   }
-  if (dropped.size > 0) output.warn(`fc-runtime local: ${what}: request headers ${[...dropped].join(', ')} dropped: FC sets x-fc-* headers itself.\n`);
+  if (dropped.size > 0)
+    output.warn(`fc-runtime local: ${what}: request headers ${[...dropped].join(', ')} dropped: FC sets x-fc-* headers itself.\n`);
 
   let ready: Instance;
   try {
@@ -85,7 +92,10 @@ export async function forward(req: IncomingMessage, res: ServerResponse, fn: Loc
 
   const forwarded: OutgoingHttpHeaders = {};
   for (const [name, values] of Object.entries(headers)) forwarded[name] = values.length === 1 ? values[0] : values;
-  const upstream = ready.client.request(req.method ?? 'GET', req.url ?? '/', { ...forwarded, ...ready.client.headers('/http-invoke', requestId) });
+  const upstream = ready.client.request(req.method ?? 'GET', req.url ?? '/', {
+    ...forwarded,
+    ...ready.client.headers('/http-invoke', requestId),
+  });
   // The body is piped, not pipelined: over the limit the client still gets its 400 (Node reads and
   // drops the rest of the body), which a destroyed request socket would not allow.
   let bodyBytes = 0;
@@ -108,7 +118,12 @@ export async function forward(req: IncomingMessage, res: ServerResponse, fn: Loc
     if (answeredBy === 'function') res.destroy();
     if (answeredBy !== undefined || res.destroyed) return;
     const exited = ready.runtime.exitStatus === undefined ? '' : ` (the runtime exited: ${ready.runtime.exitStatus})`;
-    answer(502, 'FunctionNoAnswer', `the function's runtime closed the connection without an answer: ${error.message}${exited}; see its log.`, { close: true });
+    answer(
+      502,
+      'FunctionNoAnswer',
+      `the function's runtime closed the connection without an answer: ${error.message}${exited}; see its log.`,
+      { close: true },
+    );
   });
 
   upstream.once('response', (upstreamRes: IncomingMessage) => {
@@ -119,7 +134,9 @@ export async function forward(req: IncomingMessage, res: ServerResponse, fn: Loc
     const size = headerBytes(upstreamRes.rawHeaders);
     if (size > MAX_RESPONSE_HEADER_BYTES) {
       upstreamRes.resume();
-      answer(502, 'ResponseHeadersTooLarge', `the function's response headers are ${sizeText(size)}, over FC's 8 KB limit.`, { documented: true });
+      answer(502, 'ResponseHeadersTooLarge', `the function's response headers are ${sizeText(size)}, over FC's 8 KB limit.`, {
+        documented: true,
+      });
       return;
     }
     const passed: string[] = [];

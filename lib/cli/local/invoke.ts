@@ -81,8 +81,11 @@ async function invokeOnce(instance: Instance, event: Buffer, io: Io): Promise<bo
   const answer = await call(instance, 'Invoke', '/invoke', event, io);
   if (answer === undefined) return false;
   // Byte for byte, so `> out.json` keeps the answer as it is; a terminal gets a last newline to read it.
-  const terminal = (io.stdout as { isTTY?: boolean }).isTTY === true && answer.body.length > 0 && answer.body[answer.body.length - 1] !== 0x0a;
-  await new Promise<void>((resolve) => io.stdout.write(terminal ? Buffer.concat([answer.body, Buffer.from('\n')]) : answer.body, () => resolve()));
+  const terminal =
+    (io.stdout as { isTTY?: boolean }).isTTY === true && answer.body.length > 0 && answer.body[answer.body.length - 1] !== 0x0a;
+  await new Promise<void>((resolve) =>
+    io.stdout.write(terminal ? Buffer.concat([answer.body, Buffer.from('\n')]) : answer.body, () => resolve()),
+  );
   return !failed(answer.headers);
 }
 
@@ -92,7 +95,13 @@ export async function localInvoke(command: LocalInvokeCommand, io: Io): Promise<
   try {
     let instance: Instance;
     try {
-      instance = await Instance.start({ dir: command.dir, startTimeout: command.startTimeout * 1000, output: io.stderr, env: io.env, signal: signals.signal });
+      instance = await Instance.start({
+        dir: command.dir,
+        startTimeout: command.startTimeout * 1000,
+        output: io.stderr,
+        env: io.env,
+        signal: signals.signal,
+      });
     } catch (error) {
       if (!signals.signal.aborted) throw error;
       io.stderr.write('fc-runtime local invoke: interrupted before the function started; it was stopped.\n');

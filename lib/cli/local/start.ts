@@ -50,10 +50,11 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
       (error: unknown) => output.warn(`fc-runtime local: ${(error as Error).message}\n`),
     );
     await Promise.race([initialized, signals.received]);
-    if (!signals.signal.aborted) output.say(
-      `fc-runtime local: http://${HOST}:${command.port}/ → ${resolve(command.dir)}/bootstrap ` +
-        `(pid ${String(instance.runtime.pid)}, listening after ${instance.runtime.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
-    );
+    if (!signals.signal.aborted)
+      output.say(
+        `fc-runtime local: http://${HOST}:${command.port}/ → ${resolve(command.dir)}/bootstrap ` +
+          `(pid ${String(instance.runtime.pid)}, listening after ${instance.runtime.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
+      );
 
     const signal = await signals.received;
     output.say(`fc-runtime local: ${signal}: sending /pre-stop, then SIGTERM (Ctrl-C again to kill it at once).\n`);

@@ -42,7 +42,10 @@ function readManifest(folder: string): Manifest | undefined {
 function runtimeDependencies(manifest: Manifest): [string, boolean][] {
   const required = Object.keys(manifest.dependencies ?? {});
   const optional = [...Object.keys(manifest.optionalDependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})];
-  return [...required.map((name): [string, boolean] => [name, false]), ...optional.filter((name) => !required.includes(name)).map((name): [string, boolean] => [name, true])];
+  return [
+    ...required.map((name): [string, boolean] => [name, false]),
+    ...optional.filter((name) => !required.includes(name)).map((name): [string, boolean] => [name, true]),
+  ];
 }
 
 /** The folders Node looks in for `name` from package folder `from`: its node_modules, then each ancestor's. */
@@ -114,7 +117,10 @@ export function dependencies(root: string): Dependencies | undefined {
   }
   const production = closure(root, runtimeDependencies(manifest));
   if (!isFolder(join(root, 'node_modules'))) return { production: [], dev: [], unlisted: [], missing: production.missing };
-  const dev = closure(root, Object.keys(manifest.devDependencies ?? {}).map((name): [string, boolean] => [name, true])).found;
+  const dev = closure(
+    root,
+    Object.keys(manifest.devDependencies ?? {}).map((name): [string, boolean] => [name, true]),
+  ).found;
   const top = topLevel(root).filter((name) => !production.found.has(`node_modules/${name}`));
   return {
     production: [...production.found].sort(),

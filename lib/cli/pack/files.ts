@@ -32,13 +32,56 @@ export interface Selection {
 const NOWHERE = new Set(['.git', '.svn', '.hg', '.bzr', 'CVS', '.DS_Store', 'Thumbs.db', 'desktop.ini', '.idea', '.vscode']);
 // At the top of the site only: tests, coverage, CI, tool configs, deployment descriptors, local secrets
 // of tools (.npmrc may hold a registry token). `.env` stays: dotenv loads it at run time.
-const TOP_FOLDERS = new Set(['test', 'tests', 'spec', '__tests__', 'coverage', '.nyc_output', '.github', '.gitlab', '.circleci', '.husky', '.s', '.serverless', '.fun']);
-const TOP_FILES = new Set([
-  '.gitignore', '.gitattributes', '.gitmodules', '.editorconfig', '.npmrc', '.yarnrc', '.yarnrc.yml', '.nvmrc', '.node-version',
-  '.travis.yml', '.gitlab-ci.yml', '.dockerignore', '.fcignore', '.signore', '.eslintignore', '.prettierignore',
-  's.yaml', 's.yml', 'template.yml', 'template.yaml', 'tsconfig.tsbuildinfo', 'code.zip',
+const TOP_FOLDERS = new Set([
+  'test',
+  'tests',
+  'spec',
+  '__tests__',
+  'coverage',
+  '.nyc_output',
+  '.github',
+  '.gitlab',
+  '.circleci',
+  '.husky',
+  '.s',
+  '.serverless',
+  '.fun',
 ]);
-const TOP_PATTERNS = [/^\.eslintrc/, /^eslint\.config\./, /^\.prettierrc/, /^prettier\.config\./, /^jest\.config\./, /^vitest\.config\./, /^\.mocharc/, /^karma\.conf/, /^\.env\.(development|test)(\.|$)/];
+const TOP_FILES = new Set([
+  '.gitignore',
+  '.gitattributes',
+  '.gitmodules',
+  '.editorconfig',
+  '.npmrc',
+  '.yarnrc',
+  '.yarnrc.yml',
+  '.nvmrc',
+  '.node-version',
+  '.travis.yml',
+  '.gitlab-ci.yml',
+  '.dockerignore',
+  '.fcignore',
+  '.signore',
+  '.eslintignore',
+  '.prettierignore',
+  's.yaml',
+  's.yml',
+  'template.yml',
+  'template.yaml',
+  'tsconfig.tsbuildinfo',
+  'code.zip',
+]);
+const TOP_PATTERNS = [
+  /^\.eslintrc/,
+  /^eslint\.config\./,
+  /^\.prettierrc/,
+  /^prettier\.config\./,
+  /^jest\.config\./,
+  /^vitest\.config\./,
+  /^\.mocharc/,
+  /^karma\.conf/,
+  /^\.env\.(development|test)(\.|$)/,
+];
 // In the site's own folders: logs and editor swap files.
 const OWN_PATTERNS = [/\.log$/, /\.sw[op]$/, /~$/];
 
@@ -110,7 +153,11 @@ export class Selector {
   addPackage(folder: string): void {
     const absolute = join(this.root, folder);
     const linked = lstatSync(absolute).isSymbolicLink();
-    this.walk(absolute, folder, { own: false, above: new Set([realpathSync(absolute)]), published: linked ? publishedNames(absolute) : undefined });
+    this.walk(absolute, folder, {
+      own: false,
+      above: new Set([realpathSync(absolute)]),
+      published: linked ? publishedNames(absolute) : undefined,
+    });
   }
 
   /** A whole node_modules as it is, when nothing says which packages are production ones. */
@@ -175,7 +222,13 @@ export class Selector {
         if (inner === 0) this.selection.emptyFolders.push(zipPath);
         added += 1;
       } else if (stats.isFile()) {
-        this.selection.files.push({ zipPath, realPath: path, size: stats.size, mode: 0o100000 | (stats.mode & 0o7777), mtime: stats.mtime });
+        this.selection.files.push({
+          zipPath,
+          realPath: path,
+          size: stats.size,
+          mode: 0o100000 | (stats.mode & 0o7777),
+          mtime: stats.mtime,
+        });
         added += 1;
       }
     }

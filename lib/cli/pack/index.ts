@@ -24,13 +24,14 @@ function plural(count: number, word: string): string {
 
 /** Makes sure the ZIP can be written before any work: the temporary file it is written to first is created now. */
 function openOutput(given: string, temporary: string): void {
-  if (existsSync(given) && statSync(given).isDirectory()) throw new UserError(`${given} is a folder; give the ZIP's file name, e.g. -o code.zip`);
+  if (existsSync(given) && statSync(given).isDirectory())
+    throw new UserError(`${given} is a folder; give the ZIP's file name, e.g. -o code.zip`);
   if (!existsSync(dirname(resolve(given)))) throw new UserError(`cannot write ${given}: no folder ${dirname(given)}`);
   try {
     closeSync(openSync(temporary, 'w'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : code ?? (error as Error).message;
+    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : (code ?? (error as Error).message);
     throw new UserError(`cannot write ${given}: ${why}`);
   }
 }
@@ -39,7 +40,9 @@ function openOutput(given: string, temporary: string): void {
 function executableBootstrap(selection: Selection, io: Io): string {
   const entry = selection.files.find((file) => file.zipPath === 'bootstrap');
   if (entry === undefined) {
-    io.stderr.write('warning: no bootstrap in the code folder: FC will not start this code unless the function sets a startup command; run `fc-runtime init`.\n');
+    io.stderr.write(
+      'warning: no bootstrap in the code folder: FC will not start this code unless the function sets a startup command; run `fc-runtime init`.\n',
+    );
     return 'none (see the warning)';
   }
   const was = entry.mode & 0o777;
@@ -66,17 +69,25 @@ function addNodeModules(dir: string, selector: Selector, io: Io): string {
     return 'all of it (no package.json)';
   }
   if (found.missing.length > 0) {
-    const above = found.missing.some((name) => installedAbove(dir, name.split(' ')[0])) ? ' (Node finds some above the code folder, as in a workspace; the ZIP cannot hold those)' : '';
-    io.stderr.write(`warning: not installed in the code folder: ${list(found.missing)}${above}; run \`npm install --omit=dev\` in it (or use a layer that has them).\n`);
+    const above = found.missing.some((name) => installedAbove(dir, name.split(' ')[0]))
+      ? ' (Node finds some above the code folder, as in a workspace; the ZIP cannot hold those)'
+      : '';
+    io.stderr.write(
+      `warning: not installed in the code folder: ${list(found.missing)}${above}; run \`npm install --omit=dev\` in it (or use a layer that has them).\n`,
+    );
   }
   if (!installed) return 'none installed';
   if (existsSync(join(dir, 'node_modules', '.pnpm'))) {
-    io.stderr.write("warning: node_modules has pnpm's linked layout; install with `pnpm install --prod --config.node-linker=hoisted` before packing.\n");
+    io.stderr.write(
+      "warning: node_modules has pnpm's linked layout; install with `pnpm install --prod --config.node-linker=hoisted` before packing.\n",
+    );
   }
   for (const folder of found.production) selector.addPackage(folder);
   selector.addBinLinks(found.production);
   if (found.unlisted.length > 0) {
-    io.stderr.write(`warning: left out, as in neither dependencies nor devDependencies: ${list(found.unlisted)}; \`npm install --save\` any the site needs.\n`);
+    io.stderr.write(
+      `warning: left out, as in neither dependencies nor devDependencies: ${list(found.unlisted)}; \`npm install --save\` any the site needs.\n`,
+    );
   }
   const left = found.dev.length + found.unlisted.length;
   return `${plural(found.production.length, 'production package')} in; ${left} left out (${found.dev.length} dev-only${found.unlisted.length > 0 ? `, ${found.unlisted.length} unlisted` : ''})`;
@@ -92,7 +103,9 @@ function warnRuntimeDependency(dir: string, selection: Selection, io: Io): void 
   }
   const packed = selection.files.some((file) => file.zipPath.startsWith('node_modules/express-fc-runtime/'));
   if (text.includes('express-fc-runtime') && !packed) {
-    io.stderr.write('warning: bootstrap uses express-fc-runtime but it is not packed; make it a dependency: `npm install express-fc-runtime`.\n');
+    io.stderr.write(
+      'warning: bootstrap uses express-fc-runtime but it is not packed; make it a dependency: `npm install express-fc-runtime`.\n',
+    );
   }
 }
 

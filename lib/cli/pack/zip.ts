@@ -33,7 +33,8 @@ export function writeZip(selection: Selection, path: string, progress: Progress)
       callback(null, stream);
     });
   }
-  for (const link of selection.links) zip.addBuffer(Buffer.from(link.target), link.zipPath, { mode: LINK_MODE, mtime: link.mtime, compress: false });
+  for (const link of selection.links)
+    zip.addBuffer(Buffer.from(link.target), link.zipPath, { mode: LINK_MODE, mtime: link.mtime, compress: false });
   zip.end();
   return written;
 }

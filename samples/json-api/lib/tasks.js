@@ -50,7 +50,10 @@ function problems(input, partial) {
     if (typeof input.title !== 'string' || input.title.trim() === '') found.push({ field: 'title', message: 'is required' });
     else if (input.title.length > 200) found.push({ field: 'title', message: 'must be at most 200 characters' });
   }
-  if (input.tags !== undefined && (!Array.isArray(input.tags) || !input.tags.every((t) => typeof t === 'string' && /^[a-z0-9-]{1,30}$/.test(t)))) {
+  if (
+    input.tags !== undefined &&
+    (!Array.isArray(input.tags) || !input.tags.every((t) => typeof t === 'string' && /^[a-z0-9-]{1,30}$/.test(t)))
+  ) {
     found.push({ field: 'tags', message: 'must be a list of lowercase words' });
   }
   if (input.done !== undefined && typeof input.done !== 'boolean') found.push({ field: 'done', message: 'must be true or false' });
