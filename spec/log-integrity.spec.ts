@@ -25,11 +25,11 @@ describe('log integrity', () => {
       const app = express();
       app.use(fcRuntime({ trustFcHeaders: true }));
       app.get('/console', (req, res) => {
-        console.log('%s', String(req.query.text));
+        console.log('%s', req.query.text);
         res.send('ok');
       });
       app.get('/logger', (req, res) => {
-        req.fc!.logger.warn(String(req.query.text));
+        req.fc!.logger.warn(req.query.text);
         res.send('ok');
       });
       return app;

@@ -62,7 +62,7 @@ function site(options: Options) {
       res.send('internal');
     });
     app.get('/log', (req, res) => {
-      console.log('%s', String(req.query.text));
+      console.log('%s', req.query.text);
       res.send('logged');
     });
     app.use((req, res) => {
