@@ -1,7 +1,7 @@
 // Options for register and `fc-runtime start`: fc-runtime.config.js beside the entry, then EXPRESS_FC_* env vars over it.
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
-import { envSetting } from './env-settings';
+import { envSetting, parseBoolean } from './env-settings';
 import { SERVE_CHECKS, type ServeOptions } from './serve';
 import { validateOptions } from './options';
 import { firstLine, UserError } from './user-error';
@@ -9,13 +9,13 @@ import { firstLine, UserError } from './user-error';
 export const CONFIG_FILES = ['fc-runtime.config.js', 'fc-runtime.config.cjs'];
 
 type Parse = (text: string) => unknown;
-const asBoolean: Parse = (text) => ({ true: true, '1': true, false: false, '0': false })[text.toLowerCase()] ?? text;
+const asBoolean: Parse = (text) => parseBoolean(text) ?? text;
 const asNumber: Parse = (text) => (/^\d+$/.test(text) ? Number(text) : text);
 const asText: Parse = (text) => text;
 
 /**
- * Each option an env var may set, as `EXPRESS_FC_` + its name in upper snake case. logLevel and
- * the port are read by fcRuntime() and serve() themselves; functions (invoke, hooks) only come
+ * Each option an env var may set, as `EXPRESS_FC_` + its name in upper snake case. logLevel,
+ * trustFcHeaders and the port are read by fcRuntime() and serve() themselves; functions (invoke, hooks) only come
  * from the config file.
  */
 const ENV_OPTIONS: readonly { option: keyof ServeOptions; parse: Parse }[] = [

@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders } from 'http';
 import type { Invocation } from './invocation';
 import { createLogger, type FcLogger } from './logging/logger';
-import { rememberCredentials } from './logging/redact';
+import { pinCredentials, rememberCredentials } from './logging/redact';
 import { storage } from './storage';
 
 export interface FcCredentials {
@@ -83,7 +83,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvContext {
     accessKeySecret: text(env.ALIBABA_CLOUD_ACCESS_KEY_SECRET),
     securityToken: text(env.ALIBABA_CLOUD_SECURITY_TOKEN),
   };
-  rememberCredentials(credentials.accessKeySecret, credentials.securityToken);
+  pinCredentials(credentials.accessKeySecret, credentials.securityToken);
   return {
     functionName: text(env.FC_FUNCTION_NAME),
     handler: text(env.FC_FUNCTION_HANDLER),
@@ -209,4 +209,15 @@ export function invocationOf(value: unknown): Invocation | undefined {
 /** The FC context of the request whose async flow this code runs in; undefined outside any request. */
 export function currentContext(): FcContext | undefined {
   return storage.getStore()?.context;
+}
+
+/**
+ * `{ requestId }` of the invocation this code runs in, `{}` outside any: made to be pino's `mixin`
+ * option (`pino({ mixin: requestIdMixin })`), so that every JSON line a logger writes during an
+ * invocation carries FC's request id, as the runtime's own lines do. Any logger that merges an
+ * object into its lines can use it the same way.
+ */
+export function requestIdMixin(): { requestId?: string } {
+  const context = storage.getStore()?.context;
+  return context === undefined ? {} : { requestId: context.requestId };
 }

@@ -53,5 +53,17 @@ export function envSetting(env: NodeJS.ProcessEnv, option: string): EnvSetting |
   return { name: old, text: oldText };
 }
 
+const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['1', true],
+  ['false', false],
+  ['0', false],
+]);
+
+/** `true`/`1`/`false`/`0` in any case as a boolean; undefined for anything else. */
+export function parseBoolean(text: string): boolean | undefined {
+  return BOOLEANS.get(text.toLowerCase());
+}
+
 /** The old names, for the local FC, which passes them on from the shell so that the runtime warns about them. */
 export const OLD_ENV_NAMES: readonly string[] = [...OLD_NAMES.values()];

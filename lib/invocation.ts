@@ -4,7 +4,7 @@ import type { FcContext } from './context';
 import { endMarker, formatLine, startMarker } from './logging/format';
 import type { MarkerKind } from './routing';
 import { batchWhile, holdPending, writeLater, writeNow, writeSettled } from './logging/stdout';
-import type { Tail } from './logging/tail';
+import { Tail } from './logging/tail';
 
 /** The per-runtime settings an invocation's logging needs. */
 export interface LogSettings {
@@ -14,11 +14,6 @@ export interface LogSettings {
 }
 
 export class Invocation {
-  /**
-   * The Start marker is written with the first line of the invocation, or together with the End
-   * marker: one write instead of two for the many requests that log nothing, same order on stdout.
-   */
-  private started = false;
   ended = false;
   private endScheduled = false;
   // The invocations not yet ended are a list linked through these: a Set cost several times more per request.
@@ -43,6 +38,9 @@ export class Invocation {
     private readonly onEnded: () => void = noop,
   ) {
     this.response = response;
+    // The Start marker goes out before anything the invocation writes, by any path: it is queued
+    // now, and every other write to stdout or to file descriptors 1 and 2 writes the queue first.
+    writeLater(startMarker(kind, requestId));
     this.previous = newest;
     if (newest !== undefined) newest.next = this;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- links it into the module's list of open invocations, not an alias for a closure
@@ -51,9 +49,10 @@ export class Invocation {
     newest = this;
   }
 
-  /** Writes the Start marker now, if no line has yet: a Tail answer must show it. */
-  begin(): void {
-    if (!this.started) this.write('');
+  /** Keeps this invocation's log for `x-fc-log-result`, from its Start marker on. */
+  keepTail(): void {
+    this.tail = new Tail();
+    this.tail.push(startMarker(this.kind, this.requestId));
   }
 
   log(level: number, message: string): void {
@@ -89,18 +88,11 @@ export class Invocation {
     if (this.next !== undefined) this.next.previous = this.previous;
     else newest = this.previous;
     this.previous = this.next = undefined;
-    return this.markStarted(endMarker(this.kind, this.requestId, error));
-  }
-
-  private markStarted(text: string): string {
-    if (this.started) return text;
-    this.started = true;
-    return startMarker(this.kind, this.requestId) + text;
+    return endMarker(this.kind, this.requestId, error);
   }
 
   /** Lines are written at the end of the turn, all of the turn's together (see logging/stdout). */
   private write(text: string): void {
-    text = this.markStarted(text);
     writeLater(text);
     if (this.tail !== undefined) this.tail.push(text);
   }

@@ -1,6 +1,6 @@
 // fcRuntime(): options resolved once, then a small per-request function that routes, sets up the context and hands over.
 import { randomUUID } from 'crypto';
-import { IncomingMessage, type ServerResponse } from 'http';
+import { IncomingMessage, type IncomingHttpHeaders, type ServerResponse } from 'http';
 import type { Socket } from 'net';
 import { createContext, invocationOf, readEnv, type EnvContext, type FcContext } from './context';
 import { Initializer } from './control/initialize';
@@ -10,9 +10,10 @@ import { controlError, respondError } from './control/respond';
 import { callAttributed, installCrashHandlers } from './crash';
 import { Invocation } from './invocation';
 import { captureConsole } from './logging/console';
+import { guardDescriptors } from './logging/descriptors';
+import { DEBUG } from './logging/format';
 import { guardStream } from './logging/redact';
 import { flushPending } from './logging/stdout';
-import { Tail } from './logging/tail';
 import { resolveOptions, type Options, type Settings } from './options';
 import { endWithConnection } from './pipelining';
 import {
@@ -58,7 +59,9 @@ export class Runtime {
     this.preFreeze = new LifecycleHook(this.settings.preFreeze, false, this.settings.timeout);
     this.preStop = new LifecycleHook(this.settings.preStop, true, this.settings.timeout);
     guardStream(process.stdout, flushPending);
-    guardStream(process.stderr);
+    // stderr writes the queue first too: FC reads both into the invocation's log, Start marker first.
+    guardStream(process.stderr, flushPending);
+    guardDescriptors(flushPending);
     if (this.settings.console) captureConsole();
     installCrashHandlers();
     this.middleware = this.createMiddleware();
@@ -85,6 +88,8 @@ export class Runtime {
     // Control answers set x-fc-status themselves; only events re-dispatched into the app need the rule.
     const controlStatus = createStatusHook(settings.isFailure, settings.eventPath !== undefined);
     const namespace = settings.namespace;
+    const trusted = settings.trustFcHeaders;
+    const stripsBasePath = trusted && settings.basePath;
     const enter = (invocation: Invocation, req: FcRequest, res: ServerResponse, then: () => unknown): void => {
       if (namespace === undefined) {
         storage.run(invocation, callAttributed, invocation, then);
@@ -115,18 +120,19 @@ export class Runtime {
       // Under Express every property of req and res (and every one added) costs a slow lookup: each
       // is touched as few times as can be, and the request's state lives on the invocation instead.
       const headers = req.headers;
-      const controlPath = controlPathOf(req, headers);
-      const header = headers['x-fc-request-id'];
-      const requestId = typeof header === 'string' && header !== '' ? header : randomUUID();
+      // Off FC a client's x-fc-* headers mean nothing: every request is plain HTTP for the app.
+      const fcHeaders = trusted ? headers : NO_HEADERS;
+      const controlPath = trusted ? controlPathOf(req, headers) : HTTP_INVOKE;
+      const header = fcHeaders['x-fc-request-id'];
+      const requestId = typeof header === 'string' && isRequestId(header) ? header : randomUUID();
       const route = controlRoute(controlPath);
       const invocation = new Invocation(route?.kind ?? 'Invoke', requestId, settings, res, done);
-      const context = createContext(headers, requestId, controlPath, env, invocation);
+      const context = createContext(fcHeaders, requestId, controlPath, env, invocation);
       invocation.context = context;
       req.fc = context;
-      if (headers['x-fc-log-type'] === 'Tail') {
-        invocation.tail = new Tail();
-        invocation.begin();
-      }
+      if (typeof header === 'string' && header !== '' && requestId !== header)
+        invocation.log(DEBUG, `x-fc-request-id ${JSON.stringify(header)} is no plain token: this invocation is ${requestId}`);
+      if (fcHeaders['x-fc-log-type'] === 'Tail') invocation.keepTail();
       if (!settings.keepCredentialHeaders) dropCredentialHeaders(req, headers);
       this.inFlight++;
       res.on('close', () => invocation.endSoon());
@@ -136,7 +142,7 @@ export class Runtime {
 
       if (controlPath === HTTP_INVOKE) {
         httpStatus(res, invocation);
-        if (settings.basePath) stripBasePath(req, headers);
+        if (stripsBasePath) stripBasePath(req, headers);
         return toApp(req, res, invocation, next);
       }
       controlStatus(res, invocation);
@@ -170,6 +176,17 @@ export class Runtime {
     Object.defineProperty(fcRuntimeMiddleware, kRuntime, { value: this });
     return fcRuntimeMiddleware;
   }
+}
+
+/** What the context reads off FC: no header, so every field comes from the environment. */
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
+
+// A plain token: FC's ids are uuids or `1-…` ids; anything else (spaces, tabs, a line break) would
+// be written into the markers.
+const REQUEST_ID = /^[\w.-]{1,128}$/;
+
+function isRequestId(id: string): boolean {
+  return REQUEST_ID.test(id);
 }
 
 type Emit = (this: IncomingMessage, ...args: unknown[]) => boolean;

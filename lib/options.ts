@@ -4,6 +4,7 @@ import type { EventEmitter } from 'events';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { inspect } from 'util';
 import type { FcContext } from './context';
+import { envSetting, parseBoolean } from './env-settings';
 import { envLevel, LEVELS, levelOf, type LogLevel } from './logging/format';
 
 /** FC's classic callback: `callback(error)` fails the invocation, `callback(null, result)` answers it. */
@@ -62,6 +63,15 @@ export interface Options {
    * to none: FC itself enforces the function's timeout.
    */
   timeout?: number;
+  /**
+   * Whether the `x-fc-*` request headers are FC's own. On FC they are (FC refuses client requests
+   * that carry one); anywhere else any client can send them, so off FC every request is plain HTTP
+   * for the app: no control requests, no credentials or function facts from headers, no
+   * `x-fc-log-result`, no base path. Defaults to env `EXPRESS_FC_TRUST_FC_HEADERS`, else `true`
+   * where FC's environment is (`FC_FUNCTION_NAME`, `FC_INSTANCE_ID`, `FC_CUSTOM_LISTEN_PORT`,
+   * `FC_SERVER_PORT` or `FC_FUNC_CODE_PATH`; the local FC sets them), else `false`.
+   */
+  trustFcHeaders?: boolean;
 }
 
 /** Options with every default applied; what the rest of the package reads. */
@@ -81,6 +91,7 @@ export interface Settings {
   namespace: ClsNamespace | undefined;
   keepAliveOnCrash: boolean;
   timeout: number | undefined;
+  trustFcHeaders: boolean;
 }
 
 export const DEFAULT_LIMIT = 32 * 1024 * 1024;
@@ -124,7 +135,20 @@ export const OPTION_CHECKS: { [K in keyof Options]-?: Check } = {
     typeof v === 'number' && v >= 1 && v <= MAX_TIMEOUT_MS
       ? undefined
       : `a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, such as 30000`,
+  trustFcHeaders: isBoolean,
 };
+
+/** What FC 3.0 (and 2.0) sets in every instance's environment: one of them says the process runs on FC. */
+const FC_ENVIRONMENT = ['FC_FUNCTION_NAME', 'FC_INSTANCE_ID', 'FC_CUSTOM_LISTEN_PORT', 'FC_SERVER_PORT', 'FC_FUNC_CODE_PATH'];
+
+/** Whether `x-fc-*` headers are FC's: env `EXPRESS_FC_TRUST_FC_HEADERS` if set, else whether FC's environment is there. */
+function envTrust(env: NodeJS.ProcessEnv): boolean {
+  const setting = envSetting(env, 'trustFcHeaders');
+  if (setting === undefined) return FC_ENVIRONMENT.some((name) => (env[name] ?? '') !== '');
+  const value = parseBoolean(setting.text);
+  if (value === undefined) throw new TypeError(`${setting.name} must be true or false, got "${setting.text}".`);
+  return value;
+}
 
 function parseLimit(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
@@ -190,5 +214,6 @@ export function resolveOptions(options: Options | undefined, env: NodeJS.Process
     namespace: o.namespace,
     keepAliveOnCrash: o.keepAliveOnCrash ?? false,
     timeout: o.timeout,
+    trustFcHeaders: o.trustFcHeaders ?? envTrust(env),
   };
 }

@@ -20,6 +20,15 @@ function requested(args: unknown[]): string {
   return `port ${typeof port === 'string' || typeof port === 'number' ? port : inspect(port)}`;
 }
 
+/** The host the app asked for: `listen(port, host, …)` or `listen({ host })`. */
+function requestedHost(args: unknown[]): string | undefined {
+  const [first, second] = args;
+  const host = typeof first === 'object' && first !== null ? (first as { host?: unknown }).host : second;
+  return typeof host === 'string' ? host : undefined;
+}
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 /** The app behind the server: its one request listener, or all of them in order. */
 function appOf(server: Server): Handler {
   const listeners = server.listeners('request') as Handler[];
@@ -62,6 +71,13 @@ export function takeOver(options: ServeOptions): Takeover {
       return server;
     }
     debug('the app asked for %s; serving it on %s:%d', requested(args), front.host, front.port);
+    // The app meant to be private; FC needs every interface, so it says so rather than widen it silently.
+    const host = requestedHost(args);
+    if (host !== undefined && isLoopback(host) && !isLoopback(front.host)) {
+      logger.warn(
+        `register: the app asked to listen on ${host} (${requested(args)}), loopback only; it is served on ${front.host}:${front.port}, every interface, as FC needs.`,
+      );
+    }
     server.on('request', front.handler);
     adoptServer(server, front);
     const callback = args[args.length - 1];

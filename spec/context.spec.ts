@@ -8,7 +8,7 @@ import { join } from 'path';
 import { Readable, Transform, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import request from 'supertest';
-import { currentContext, type FcContext, type Options } from '../lib';
+import { currentContext, requestIdMixin, type FcContext, type Options } from '../lib';
 import { bareApp, close, expressFlavours, fcHeaders, listen, newRequestId, urlOf } from './helpers/apps';
 import { withEnv } from './helpers/env';
 import { escapeRegExp, recordOutput } from './helpers/output';
@@ -92,6 +92,7 @@ function contextOf(headers: Record<string, string>) {
       name: 'site',
       handler: 'index.handler',
       memory: 512,
+      timeout: undefined,
       initializer: 'index.initializer',
       initializationTimeout: 30,
       preStopHandler: 'index.preStop',
@@ -136,13 +137,14 @@ describe('request context: req.fc and currentContext()', () => {
 
   it('is undefined in the test itself, outside any request', () => {
     expect(currentContext()).to.equal(undefined);
+    expect(requestIdMixin()).to.deep.equal({});
   });
 
   for (const stack of stacks) {
     describe(stack.name, () => {
       let server: Server;
       // What the last request's handler saw, for the tests that compare objects in-process.
-      let seen: { fromReq: FcContext | undefined; current: FcContext | undefined } | undefined;
+      let seen: { fromReq: FcContext | undefined; current: FcContext | undefined; mixin: { requestId?: string } } | undefined;
       let held: { entered: (id: string | null) => void; release: Promise<void> } | undefined;
       let bodyEnded: ((id: string | null) => void) | undefined;
       let inFlight = 0;
@@ -150,7 +152,7 @@ describe('request context: req.fc and currentContext()', () => {
 
       const routes: Partial<Record<string, Route>> = {
         '/context'(req, res) {
-          seen = { fromReq: req.fc, current: currentContext() };
+          seen = { fromReq: req.fc, current: currentContext(), mixin: requestIdMixin() };
           res.end('ok');
         },
         async '/async'(_req, res) {
@@ -310,6 +312,7 @@ describe('request context: req.fc and currentContext()', () => {
         expect(snapshot(seen?.current)).to.deep.equal(expected);
         expectLogger(seen?.fromReq);
         expectLogger(seen?.current);
+        expect(seen?.mixin).to.deep.equal({ requestId: headers['x-fc-request-id'] });
       });
 
       it('gives memory and initializationTimeout as numbers', async () => {
@@ -341,6 +344,7 @@ describe('request context: req.fc and currentContext()', () => {
             name: undefined,
             handler: undefined,
             memory: undefined,
+            timeout: undefined,
             initializer: undefined,
             initializationTimeout: undefined,
             preStopHandler: undefined,
@@ -524,6 +528,7 @@ describe('request context: req.fc and currentContext()', () => {
               name: ENV.FC_FUNCTION_NAME,
               handler: ENV.FC_FUNCTION_HANDLER,
               memory: 1024,
+              timeout: undefined,
               initializer: undefined,
               initializationTimeout: undefined,
               preStopHandler: undefined,

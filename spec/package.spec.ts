@@ -36,7 +36,7 @@ describe('the published package', function () {
 
   it('is required from CommonJS with its whole public surface', async () => {
     const { stdout } = await exec(process.execPath, ['consumer.js', 'surface'], { cwd: project });
-    expect(stdout.trim()).to.equal('currentContext,fcRuntime,logger,serve');
+    expect(stdout.trim()).to.equal('currentContext,fcRuntime,logger,requestIdMixin,serve');
   });
 
   it('installs the fc-runtime command and the register hook', async () => {

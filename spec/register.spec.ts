@@ -86,11 +86,17 @@ describe('node -r express-fc-runtime/register', () => {
     });
   }
 
-  it('takes over http.createServer(app).listen(port, host), even when the app asked for 127.0.0.1', async () => {
+  it('takes over http.createServer(app).listen(port, host), even when the app asked for 127.0.0.1, and warns in one line naming both addresses', async () => {
     const [port] = await freePorts(1);
     const child = register(site(compiled('listen')), port, { LISTEN_STYLE: 'http-server' });
     const line = await child.waitFor(/^listening /);
     expect(JSON.parse(line.slice('listening '.length))).to.include({ port, address: '0.0.0.0' });
+    expect(child.stdout + child.stderr).to.match(
+      new RegExp(
+        `\\[WARN\\] register: the app asked to listen on 127\\.0\\.0\\.1 \\(port 3000\\), loopback only; it is served on 0\\.0\\.0\\.0:${port}, every interface, as FC needs\\.$`,
+        'm',
+      ),
+    );
     const headers = fcHeaders();
     const res = await fetch(`http://127.0.0.1:${port}/`, { headers });
     expect(await res.text()).to.equal(`id ${headers['x-fc-request-id']}`);

@@ -33,8 +33,31 @@ function timestamp(): string {
   return stamp;
 }
 
+// Line breaks and terminal control characters (C0 but the tab, DEL, C1): most messages have none,
+// and one test() is all they cost. Control characters are what these match, hence the rule's exception.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_ALL = /\r?\n|[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+/** What starts every continuation line of a message: no line of a message reads as a marker or a log line. */
+export const CONTINUATION = '  ';
+
+function escapeUnsafe(match: string): string {
+  if (match === '\n' || match === '\r\n') return '\n' + CONTINUATION;
+  return '\\x' + match.charCodeAt(0).toString(16).padStart(2, '0');
+}
+
+/**
+ * The message made safe for FC's log: continuation lines indented (Log Service's default rule
+ * starts an entry only at a line that begins with a date, so they stay in this one, and none can
+ * pass for a marker or another request's line), control characters written as `\xHH`.
+ */
+export function safeMessage(message: string): string {
+  return UNSAFE.test(message) ? message.replace(UNSAFE_ALL, escapeUnsafe) : message;
+}
+
 export function formatLine(level: number, requestId: string, message: string): string {
-  return timestamp() + ' ' + requestId + TAGS[level] + message + '\n';
+  return timestamp() + ' ' + requestId + TAGS[level] + safeMessage(message) + '\n';
 }
 
 export function startMarker(kind: MarkerKind, requestId: string): string {
@@ -42,7 +65,7 @@ export function startMarker(kind: MarkerKind, requestId: string): string {
 }
 
 export function endMarker(kind: MarkerKind, requestId: string, error?: string): string {
-  const suffix = error === undefined ? '' : ', Error: ' + error.replace(/\s*\n\s*/g, ' ');
+  const suffix = error === undefined ? '' : ', Error: ' + safeMessage(error.replace(/\s*\n\s*/g, ' '));
   return 'FC ' + kind + ' End RequestId: ' + requestId + suffix + '\n';
 }
 

@@ -4,18 +4,30 @@
 export const MIN_SECRET_LENGTH = 6;
 export const REDACTED = '[redacted]';
 
-// Every request may carry its own credentials. They are kept least recently seen first, up to far
-// more pairs than FC ever runs at once on an instance (200), so a request's secrets are still known
-// when it logs, however many others arrived since. `secrets` is the list redaction scans, rebuilt
-// only when a secret is added or forgotten.
-const MAX_SECRETS = 1024;
-const seen = new Map<string, true>();
+// The environment's credentials (the function's role, ALIBABA_CLOUD_*) are kept for good. A
+// request may carry its own: the last MAX_REQUEST_SECRETS values are kept, least recently seen
+// first. On FC those are FC's (the same STS pair for hours on an instance); off FC no request's
+// headers are taken as credentials at all. So nothing a request sends can push the environment's
+// out, and the list, which every write scans, stays short: `secrets` is rebuilt only when it changes.
+const MAX_REQUEST_SECRETS = 64;
+const pinned = new Set<string>();
+const recent = new Map<string, true>();
 let secrets: string[] = [];
 // FC sends every request of an instance the same credentials for hours: that pair again costs two comparisons.
 let lastSecret: string | undefined;
 let lastToken: string | undefined;
 
-/** Redacts this access key secret and security token from now on (either may be undefined). */
+/** Redacts the environment's access key secret and security token for good (either may be undefined). */
+export function pinCredentials(secret: string | undefined, token: string | undefined): void {
+  for (const value of [secret, token]) {
+    if (value === undefined || value.length < MIN_SECRET_LENGTH || pinned.has(value)) continue;
+    pinned.add(value);
+    recent.delete(value);
+    rebuild();
+  }
+}
+
+/** Redacts a request's access key secret and security token from now on (either may be undefined). */
 export function rememberCredentials(secret: string | undefined, token: string | undefined): void {
   if (secret === lastSecret && token === lastToken) return;
   lastSecret = secret;
@@ -25,14 +37,23 @@ export function rememberCredentials(secret: string | undefined, token: string | 
 }
 
 function remember(value: string | undefined): void {
-  if (value === undefined || value.length < MIN_SECRET_LENGTH) return;
-  if (seen.delete(value)) {
-    seen.set(value, true);
+  if (value === undefined || value.length < MIN_SECRET_LENGTH || pinned.has(value)) return;
+  if (recent.delete(value)) {
+    recent.set(value, true);
     return;
   }
-  seen.set(value, true);
-  if (seen.size > MAX_SECRETS) seen.delete(seen.keys().next().value as string);
-  secrets = [...seen.keys()];
+  recent.set(value, true);
+  if (recent.size > MAX_REQUEST_SECRETS) recent.delete(recent.keys().next().value as string);
+  rebuild();
+}
+
+function rebuild(): void {
+  secrets = [...pinned, ...recent.keys()];
+}
+
+/** Whether any secret is known: with none, a write need not be looked at. */
+export function hasSecrets(): boolean {
+  return secrets.length > 0;
 }
 
 export function redact(text: string): string {
@@ -42,7 +63,8 @@ export function redact(text: string): string {
   return text;
 }
 
-function redactChunk(chunk: unknown): unknown {
+/** The chunk with every secret redacted: the same object when it has none, else a new string or Buffer. */
+export function redactChunk(chunk: unknown): unknown {
   if (typeof chunk === 'string') return redact(chunk);
   if (chunk instanceof Uint8Array) {
     const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -55,6 +77,15 @@ function redactChunk(chunk: unknown): unknown {
 
 const guarded = new WeakSet<NodeJS.WritableStream>();
 type Write = (this: NodeJS.WritableStream, ...args: unknown[]) => boolean;
+let streamWriting = false;
+
+/**
+ * Whether a guarded stream is writing right now: stdout to a file writes through fs.writeSync, and
+ * what the stream has already redacted needs no second pass at the descriptor.
+ */
+export function isStreamWriting(): boolean {
+  return streamWriting;
+}
 
 /**
  * Wraps the stream's write so that whatever the app prints — console, process.stdout.write, a
@@ -67,6 +98,11 @@ export function guardStream(stream: NodeJS.WritableStream, before?: () => void):
   const write = (stream as { write: Write }).write;
   stream.write = function redactingWrite(this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]) {
     if (before !== undefined) before();
-    return write.call(this, secrets.length === 0 ? chunk : redactChunk(chunk), ...rest);
+    streamWriting = true;
+    try {
+      return write.call(this, secrets.length === 0 ? chunk : redactChunk(chunk), ...rest);
+    } finally {
+      streamWriting = false;
+    }
   };
 }
