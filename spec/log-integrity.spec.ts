@@ -152,6 +152,14 @@ describe('log integrity', () => {
     });
   });
 
+  it('redacts secrets with characters that mean something in a pattern, and a secret inside a longer one whole', () => {
+    const secret = `a+b/c=(d)[e]*${randomBytes(6).toString('hex')}`;
+    const token = `tok.${secret}.en$^|`;
+    rememberCredentials(secret, token);
+    expect(redact(`secret ${secret} token ${token} end`)).to.equal('secret [redacted] token [redacted] end');
+    expect(redact('a+b/c=(d)[e]* is not the secret')).to.equal('a+b/c=(d)[e]* is not the secret');
+  });
+
   describe('x-fc-log-result', () => {
     it('is redacted before it is cut: a secret across the cut leaves no tail', () => {
       const secret = `cut-secret-${randomBytes(24).toString('hex')}`;
