@@ -37,7 +37,7 @@ export function guardDescriptors(before: () => void): void {
   const writeSync = fs.writeSync as unknown as WriteSync;
   const write = fs.write as unknown as Write;
 
-  (fs as { writeSync: WriteSync }).writeSync = function fcWriteSync(fd, data, ...rest) {
+  const guardedWriteSync: WriteSync = function fcWriteSync(fd, data, ...rest) {
     if ((fd !== 1 && fd !== 2) || isStreamWriting()) return writeSync(fd, data, ...rest);
     before();
     if (!hasSecrets()) return writeSync(fd, data, ...rest);
@@ -47,13 +47,14 @@ export function guardDescriptors(before: () => void): void {
     writeSync(fd, redacted);
     return byteLength(data, rest);
   };
+  (fs as { writeSync: WriteSync }).writeSync = guardedWriteSync;
 
   (fs as { write: Write }).write = function fcWrite(fd, data, ...rest) {
     if ((fd !== 1 && fd !== 2) || isStreamWriting()) return write(fd, data, ...rest);
     const callback = rest[rest.length - 1] as WriteCallback;
     // Without a callback fs.write throws its own error.
     if (typeof callback !== 'function') return write(fd, data, ...rest);
-    // Written now, through the guarded writeSync above, with the callback called as fs.write would:
+    // Written now, through guardedWriteSync (the queue first, then redacted), with the callback called as fs.write would:
     // an asynchronous write runs on libuv's thread pool and lands whenever it gets there — after
     // the End marker that process.stdout.write writes at once. pino's default destination (an
     // asynchronous sonic-boom on fd 1) had a request's lines follow its End marker (loggers.spec).
@@ -61,7 +62,7 @@ export function guardDescriptors(before: () => void): void {
     // EAGAIN here, which the callback gets, as it would have from fs.write.
     let length: number;
     try {
-      length = (fs.writeSync as unknown as WriteSync)(fd, data, ...rest.slice(0, -1));
+      length = guardedWriteSync(fd, data, ...rest.slice(0, -1));
     } catch (error) {
       process.nextTick(callback, error);
       return;
