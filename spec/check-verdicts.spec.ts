@@ -17,6 +17,7 @@ import {
 } from '../lib/cli/check/protocol';
 import { Report } from '../lib/cli/check/report';
 import { BOOTSTRAP_RULES, SPAWN_REFUSALS, type BootstrapFile, type BootstrapVerdict } from '../lib/cli/fc/bootstrap';
+import { bootstrapFunction, type FunctionConfig } from '../lib/cli/fc/function-config';
 import { nodeUse, type NodeUse } from '../lib/cli/fc/node-use';
 import type { Verdict } from '../lib/cli/fc/verdict';
 
@@ -251,12 +252,19 @@ describe('fc-runtime check: the verdicts', () => {
   });
 
   describe("s.yaml's verdicts", () => {
+    /** A function of s.yaml that sets these environment variables. */
+    const fn = (resource: string, names: string[]): FunctionConfig => ({
+      ...bootstrapFunction('/code'),
+      resource,
+      environment: Object.fromEntries(names.map((name) => [name, 'x'])),
+    });
+
     it('judge nothing without an s.yaml', () => {
       expect([sYamlVerdict({ state: 'absent' }), reservedEnvVerdict({ state: 'absent' })]).to.deep.equal([undefined, undefined]);
     });
 
     it('fail an s.yaml that is not YAML, with the reason, and judge its variables no further', () => {
-      const broken = { state: 'broken', reason: 'Nested mappings are not allowed' } as const;
+      const broken = { state: 'broken', file: 's.yaml', reason: 'Nested mappings are not allowed' } as const;
       expect(line(sYamlVerdict(broken))).to.equal(
         '✖ s.yaml is not valid YAML: Nested mappings are not allowed — fix s.yaml; `s deploy` reads it the same way',
       );
@@ -264,15 +272,14 @@ describe('fc-runtime check: the verdicts', () => {
     });
 
     it('fail every FC_ name, with the resource that sets it; pass EXPRESS_FC_ names and names that only contain FC_', () => {
-      const functions = [
-        { resource: 'web', envNames: ['FC_LOG_LEVEL', 'NODE_ENV'] },
-        { resource: 'jobs', envNames: ['FC_ENDPOINT'] },
-      ];
-      expect(line(reservedEnvVerdict({ state: 'read', functions }))).to.match(
+      const functions = [fn('web', ['FC_LOG_LEVEL', 'NODE_ENV']), fn('jobs', ['FC_ENDPOINT'])];
+      expect(line(reservedEnvVerdict({ state: 'read', file: 's.yaml', functions, unresolved: [] }))).to.match(
         /^✖ s\.yaml sets FC_LOG_LEVEL \(web\), FC_ENDPOINT \(jobs\) in environmentVariables/,
       );
-      const fine = [{ resource: 'web', envNames: ['EXPRESS_FC_LOG_LEVEL', 'MY_FC_URL'] }];
-      expect(line(reservedEnvVerdict({ state: 'read', functions: fine }))).to.equal('✔ no environmentVariables name starts with FC_');
+      const fine = [fn('web', ['EXPRESS_FC_LOG_LEVEL', 'MY_FC_URL'])];
+      expect(line(reservedEnvVerdict({ state: 'read', file: 's.yaml', functions: fine, unresolved: [] }))).to.equal(
+        '✔ no environmentVariables name starts with FC_',
+      );
     });
   });
 

@@ -12,8 +12,10 @@ export function sYamlVerdict(config: SYaml): Verdict | undefined {
 /** No fc3 function sets an environment variable whose name starts with FC_: FC rejects the whole configuration. */
 export function reservedEnvVerdict(config: SYaml): Verdict | undefined {
   if (config.state !== 'read' || config.functions.length === 0) return undefined;
-  const reserved = config.functions.flatMap(({ resource, envNames }) =>
-    envNames.filter((name) => name.startsWith('FC_')).map((name) => `${name} (${resource})`),
+  const reserved = config.functions.flatMap(({ resource, environment }) =>
+    Object.keys(environment)
+      .filter((name) => name.startsWith('FC_'))
+      .map((name) => `${name} (${String(resource)})`),
   );
   if (reserved.length === 0) return pass('no environmentVariables name starts with FC_');
   return fail(
