@@ -2,7 +2,9 @@
 import type { CheckCommand, Io } from '../args';
 import { readBootstrap } from '../fc/bootstrap';
 import { codeFolder } from '../fc/code-folder';
+import { runsBootstrap } from '../fc/function-config';
 import { readSYaml } from '../fc/s-yaml';
+import { selectFunction } from '../fc/selection';
 import { signalExitCode } from '../fc/signals';
 import { CHECKS } from './checks';
 import { Report } from './report';
@@ -12,12 +14,18 @@ export async function check(command: CheckCommand, io: Io): Promise<number> {
   const dir = codeFolder(command.dir);
   io.stdout.write(`Checking ${dir} as FC's custom runtime would run it\n`);
   const report = new Report(io.stdout);
-  report.judge(CHECKS.config, readSYaml(dir));
-  const bootstrap = report.judge(CHECKS.bootstrap, readBootstrap(dir));
+  const sYaml = readSYaml(dir, io.env);
+  report.judge(CHECKS.config, sYaml);
+  if (sYaml.state === 'broken') {
+    io.stdout.write(report.summary());
+    return 1;
+  }
+  const selected = selectFunction(dir, command, io.env);
+  const bootstrap = runsBootstrap(selected.config) ? report.judge(CHECKS.bootstrap, readBootstrap(selected.config.codeDir)) : [];
   if (bootstrap.some((verdict) => verdict.unstartable === true)) {
-    report.judge(CHECKS.start, { startTimeout: command.startTimeout, state: 'skipped' });
+    report.judge(CHECKS.start, { startTimeout: selected.startTimeout / 1000, state: 'skipped' });
   } else {
-    const interrupted = await checkServer(dir, command.startTimeout, io, report);
+    const interrupted = await checkServer(selected, io, report);
     if (interrupted !== undefined) {
       io.stderr.write('fc-runtime check: interrupted; the function was stopped.\n');
       return signalExitCode(interrupted);

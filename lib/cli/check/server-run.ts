@@ -9,6 +9,7 @@ import type { Io } from '../args';
 import type { ControlAnswer } from '../fc/answer';
 import { Instance } from '../fc/instance';
 import { listeningAddresses } from '../fc/listening';
+import type { Selected } from '../fc/selection';
 import { stopSignals } from '../fc/signals';
 import { CHECKS, SITE } from './checks';
 import { Inside } from './inside';
@@ -123,7 +124,8 @@ async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, sta
     agent.destroy();
   }
 
-  const preStop = await control('GET /pre-stop', instance.preStop());
+  // The runtime's own answer to /pre-stop, configured or not: what FC would get once it is.
+  const preStop = await control('GET /pre-stop', instance.client.control('/pre-stop', undefined, REQUEST_MS));
   await log.waitForAll(markers('PreStop', preStop), LINE_WAIT_MS);
   report.judge(CHECKS.preStop, { lines: log.lines, outcome: preStop });
 
@@ -133,10 +135,15 @@ async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, sta
 }
 
 /**
- * Starts dir/bootstrap as FC would and checks what FC needs of the server. Resolves with the stop
+ * Starts the function as FC would and checks what FC needs of the server. Resolves with the stop
  * signal if the user interrupted it (the runtime is stopped), else undefined.
  */
-export async function checkServer(dir: string, startTimeout: number, io: Io, report: Report): Promise<NodeJS.Signals | undefined> {
+export async function checkServer(
+  { config, localEnv, startTimeout: startMs }: Selected,
+  io: Io,
+  report: Report,
+): Promise<NodeJS.Signals | undefined> {
+  const startTimeout = startMs / 1000;
   const log = new RuntimeLog();
   const inside = new Inside();
   const signals = stopSignals();
@@ -144,8 +151,9 @@ export async function checkServer(dir: string, startTimeout: number, io: Io, rep
     let instance: Instance;
     try {
       instance = await Instance.start({
-        dir,
-        startTimeout: startTimeout * 1000,
+        config,
+        localEnv,
+        startTimeout: startMs,
         output: log,
         env: inside.env(io.env),
         signal: signals.signal,
