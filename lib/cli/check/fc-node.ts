@@ -10,14 +10,14 @@ export const FC_DEFAULT_PATH =
   '/usr/local/bin/apache-maven/bin:/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/ruby/bin';
 
 /** The runtimes this check knows, and the Node majors each has by itself. */
-const RUNTIME_NODE: Readonly<Record<string, readonly number[]>> = {
+const RUNTIME_NODE: Readonly<Partial<Record<string, readonly number[]>>> = {
   'custom.debian10': [18, 20],
   'custom.debian11': [],
   'custom.debian12': [],
 };
 
 /** FC's official Node.js layers: the current version of each and the runtimes it is built for (awesome-fc/awesome-layers). */
-export const NODE_LAYERS: Readonly<Record<number, { version: number; runtimes: readonly string[] }>> = {
+export const NODE_LAYERS: Readonly<Partial<Record<number, { version: number; runtimes: readonly string[] }>>> = {
   18: { version: 3, runtimes: ['custom.debian10'] },
   20: { version: 3, runtimes: ['custom.debian10', 'custom.debian11', 'custom.debian12'] },
   22: { version: 3, runtimes: ['custom.debian11', 'custom.debian12'] },
@@ -59,7 +59,7 @@ function bootstrapPath(text: string, line: number, initial: string): string {
 
 /** How the function's command, or its bootstrap (`text`), finds Node on FC. */
 export function fcNodeUse(config: FunctionConfig, bootstrap: string | undefined): FcNodeUse {
-  const initial = config.environment.PATH ?? FC_DEFAULT_PATH;
+  const initial = Object.hasOwn(config.environment, 'PATH') ? config.environment.PATH : FC_DEFAULT_PATH;
   const program = config.command?.[0];
   if (program === undefined || /(^|\/)bootstrap$/.test(program)) {
     if (bootstrap === undefined) return { kind: 'none' };
@@ -85,7 +85,7 @@ function layerFix(major: number, runtime: string): string {
   const layer = NODE_LAYERS[major];
   if (layer === undefined) return `test with Node ${[...Object.keys(NODE_LAYERS)].join(', ')} here: FC has no other`;
   const add = `add ${nodeLayerArn(major)} under layers and put /opt/nodejs${major}/bin first on PATH`;
-  return layer.runtimes.includes(runtime) ? add : `use runtime ${layer.runtimes.at(-1)!}, ${add}`;
+  return layer.runtimes.includes(runtime) ? add : `use runtime ${layer.runtimes[layer.runtimes.length - 1]}, ${add}`;
 }
 
 /** FC has Node for the function's runtime, its PATH finds it, and it is the major the local run used. */
@@ -98,7 +98,7 @@ export function fcNodeVerdict({ config, use, localNode }: FcNodeEvidence): Verdi
     return fail(`${runtime} has no Node.js and s.yaml adds no Node.js layer (FC: CAFileNotFound)`, layerFix(local, runtime));
   }
   const where = [...dirs.keys()].join(', ');
-  let found: { dir: string; major: number; from: string } | undefined;
+  let found: { dir: string; major: number; from: string };
   if (use.kind === 'absolute') {
     const dir = dirname(use.program);
     const node = dirs.get(dir);
@@ -112,15 +112,16 @@ export function fcNodeVerdict({ config, use, localNode }: FcNodeEvidence): Verdi
   } else {
     const dir = use.path
       .split(':')
-      .find((entry) => dirs.has(entry.replace(/\/$/, '')))
-      ?.replace(/\/$/, '');
-    if (dir === undefined) {
+      .map((entry) => entry.replace(/\/$/, ''))
+      .find((entry) => dirs.has(entry));
+    const node = dir === undefined ? undefined : dirs.get(dir);
+    if (dir === undefined || node === undefined) {
       return fail(
         `the function runs \`${use.command}\` from a PATH without FC's Node (FC: CAFileNotFound): PATH=${use.path}`,
         `put ${[...dirs.keys()][0]} first on PATH (environmentVariables.PATH, or the bootstrap's export)`,
       );
     }
-    found = { dir, ...dirs.get(dir)! };
+    found = { dir, ...node };
   }
   if (found.major === local)
     return pass(`FC runs Node ${found.major} (${found.dir}, ${found.from}), the major this run used (${localNode})`);

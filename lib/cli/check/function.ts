@@ -103,7 +103,7 @@ export function readCommand(config: FunctionConfig): CommandEvidence {
   const script = args.find((arg) => !arg.startsWith('-') && /(^\.{0,2}\/|\.[cm]?[jt]s$|\.sh$)/.test(arg));
   return {
     config,
-    program: program !== undefined && program.includes('/') ? lookUp(config.codeDir, program) : undefined,
+    program: (program as string | undefined)?.includes('/') === true ? lookUp(config.codeDir, program) : undefined,
     script: script === undefined ? undefined : lookUp(config.codeDir, script),
   };
 }
@@ -149,7 +149,7 @@ export function hooksVerdict({ config, hooks }: { config: FunctionConfig; hooks:
   const fixes: string[] = [];
   const compare = (app: boolean, configured: boolean, hook: string, key: string) => {
     if (app && !configured) {
-      problems.push(`the app has a ${hook} that s.yaml does not configure, so FC never calls it`);
+      problems.push(`the app has ${/^[aeiou]/.test(hook) ? 'an' : 'a'} ${hook} that s.yaml does not configure, so FC never calls it`);
       fixes.push(`add instanceLifecycleConfig.${key} (handler: any name, timeout in seconds)`);
     } else if (!app && configured) {
       problems.push(`s.yaml configures instanceLifecycleConfig.${key} but the app has no ${hook}`);
@@ -166,7 +166,7 @@ export function hooksVerdict({ config, hooks }: { config: FunctionConfig; hooks:
 /** HTML pages go out through a custom domain: FC's default domain makes browsers download them. */
 export function htmlDomainVerdict({ config, site }: { config: FunctionConfig; site: Outcome }): Verdict | undefined {
   if (!fromSYaml(config) || !('answer' in site)) return undefined;
-  const type = String(site.answer.headers['content-type'] ?? '');
+  const type = site.answer.headers['content-type'] ?? '';
   if (!/^text\/html\b/i.test(type)) return undefined;
   if (config.customDomain) return pass(`GET / answers HTML, served through s.yaml's custom domain`);
   return warn(
