@@ -88,6 +88,12 @@ function layerFix(major: number, runtime: string): string {
   return layer.runtimes.includes(runtime) ? add : `use runtime ${layer.runtimes[layer.runtimes.length - 1]}, ${add}`;
 }
 
+/** The folder of FC's Node to point PATH at: the local major's, else the newest. */
+function preferred(dirs: Map<string, { major: number }>, local: number): string {
+  const sorted = [...dirs].sort(([, a], [, b]) => (a.major === local ? -1 : b.major === local ? 1 : b.major - a.major));
+  return sorted[0][0];
+}
+
 /** FC has Node for the function's runtime, its PATH finds it, and it is the major the local run used. */
 export function fcNodeVerdict({ config, use, localNode }: FcNodeEvidence): Verdict | undefined {
   const { runtime } = config;
@@ -118,7 +124,7 @@ export function fcNodeVerdict({ config, use, localNode }: FcNodeEvidence): Verdi
     if (dir === undefined || node === undefined) {
       return fail(
         `the function runs \`${use.command}\` from a PATH without FC's Node (FC: CAFileNotFound): PATH=${use.path}`,
-        `put ${[...dirs.keys()][0]} first on PATH (environmentVariables.PATH, or the bootstrap's export)`,
+        `put ${preferred(dirs, local)} first on PATH (environmentVariables.PATH, or the bootstrap's export)`,
       );
     }
     found = { dir, ...node };
