@@ -55,9 +55,10 @@ export class Instance {
         `port ${port} (customRuntimeConfig.port) is in use on this machine; stop what listens there: the function needs it, as on FC.`,
       );
     }
+    // FC's code folder is /code: a command or argument that names a file there names it in the code folder here.
     const runtime = await RuntimeProcess.start({
       dir,
-      command: config.command,
+      command: config.command?.map((word) => (word === '/code' || word.startsWith('/code/') ? config.codeDir + word.slice(5) : word)),
       env: environment(identity, port, env, localEnv),
       port,
       startTimeout,
