@@ -51,6 +51,10 @@ export class Runtime {
   readonly middleware: FcRuntimeMiddleware;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Counts an invocation off the ones in flight once its End marker is out. */
+  private readonly done = (): void => {
+    if (--this.inFlight === 0 && this.idleWaiters.length > 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  };
 
   constructor(options: Options | undefined) {
     this.settings = resolveOptions(options);
@@ -78,6 +82,30 @@ export class Runtime {
     const requestId = randomUUID();
     const invocation = new Invocation(kind, requestId, this.settings, undefined);
     invocation.context = createContext({}, requestId, controlPath, this.env, invocation);
+    return invocation;
+  }
+
+  /**
+   * An upgrade request (a WebSocket connection) as one invocation, under the same trust as any request:
+   * its id, its context on `req.fc`, the credential headers removed, the base path. It has no response:
+   * upgrade.ts ends it when the connection closes. Undefined when an fcRuntime already took the request.
+   */
+  openUpgrade(req: FcRequest): Invocation | undefined {
+    if (invocationOf(req.fc) !== undefined) return undefined;
+    const { settings } = this;
+    const headers = req.headers;
+    const trusted = settings.trustFcHeaders;
+    const fcHeaders = trusted ? headers : NO_HEADERS;
+    const header = fcHeaders['x-fc-request-id'];
+    const requestId = typeof header === 'string' && isRequestId(header) ? header : randomUUID();
+    const invocation = new Invocation('Invoke', requestId, settings, undefined, this.done);
+    invocation.context = createContext(fcHeaders, requestId, HTTP_INVOKE, this.env, invocation);
+    req.fc = invocation.context;
+    if (typeof header === 'string' && header !== '' && requestId !== header)
+      invocation.log(DEBUG, `x-fc-request-id ${JSON.stringify(header)} is no plain token: this invocation is ${requestId}`);
+    if (!settings.keepCredentialHeaders) dropCredentialHeaders(req, headers);
+    if (trusted && settings.basePath) stripBasePath(req, headers);
+    this.inFlight++;
     return invocation;
   }
 
@@ -110,9 +138,7 @@ export class Runtime {
       if (initializer.running) void initializer.settled().then(then);
       else then();
     };
-    const done = (): void => {
-      if (--this.inFlight === 0 && this.idleWaiters.length > 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
-    };
+    const done = this.done;
     // An arrow function for `this`, named for stack traces (and Express's layer name) by its const.
     const fcRuntimeMiddleware: FcRuntimeMiddleware = (req: FcRequest, res: ServerResponse, next: Next): void => {
       // An fcRuntime in front (serve()'s) already handles this request.

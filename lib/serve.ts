@@ -8,6 +8,7 @@ import { logger } from './logging/logger';
 import { Runtime, runtimeOf } from './middleware';
 import { OPTION_CHECKS, rejectMisuse, validateOptions, type Check, type Options } from './options';
 import { storage } from './storage';
+import { adoptUpgrades, type Upgrades } from './upgrade';
 
 export interface ServeOptions extends Options {
   /** Port to listen on. Defaults to env `FC_CUSTOM_LISTEN_PORT`, else `FC_SERVER_PORT`, else 9000. */
@@ -118,8 +119,9 @@ export function adoptServer(server: Server, front: Front): void {
   server.requestTimeout = 0;
   server.headersTimeout = 0;
   server.setTimeout(0);
+  const upgrades = adoptUpgrades(server, front.runtime, front.handler);
   const onSigterm = () => {
-    void drain(server, front.runtime, front.drainTimeout).then(() => process.exit(0));
+    void drain(server, front.runtime, front.drainTimeout, upgrades).then(() => process.exit(0));
   };
   process.once('SIGTERM', onSigterm);
   server.once('close', () => process.removeListener('SIGTERM', onSigterm));
@@ -150,7 +152,7 @@ export function serve(app: Handler, options?: ServeOptions): Server {
   return server;
 }
 
-async function drain(server: Server, runtime: Runtime, drainTimeout: number): Promise<void> {
+async function drain(server: Server, runtime: Runtime, drainTimeout: number, upgrades: Upgrades): Promise<void> {
   debug('SIGTERM: draining for at most %d ms', drainTimeout);
   server.close();
   // Node 18.2 added it; @types/node declares it unconditionally, engines allow any 18.
@@ -158,6 +160,8 @@ async function drain(server: Server, runtime: Runtime, drainTimeout: number): Pr
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([runtime.idle(), new Promise((resolve) => (timer = setTimeout(resolve, drainTimeout)))]);
   clearTimeout(timer);
+  // WebSocket connections last as long as their clients like: after the bound they are told the server goes away.
+  await upgrades.closeAll();
   if (!runtime.preStop.pending) {
     debug('SIGTERM: no preStop left to run; exiting');
     return;

@@ -1,0 +1,186 @@
+import { expect } from 'chai';
+import { io as ioClient } from 'socket.io-client';
+import { join } from 'path';
+import WebSocket from 'ws';
+import { fcHeaders } from './helpers/apps';
+import { fixture, logOf, run, type Child } from './helpers/child';
+import { expectOneInvocation } from './helpers/markers';
+import { escapeRegExp } from './helpers/output';
+
+// The register of this build: the fixture's currentContext() must read the same store.
+const REGISTER = ['-r', join(__dirname, '..', 'lib', 'register.js')];
+// FC's environment: the runtime trusts x-fc-* headers, as on FC.
+const ON_FC = { FC_FUNCTION_NAME: 'ws-spec' };
+
+interface Site {
+  child: Child;
+  port: number;
+}
+
+async function start(how: string, upgrades: string, env: Record<string, string> = ON_FC): Promise<Site> {
+  const child =
+    how === 'register'
+      ? run(fixture('ws-site.js'), { ...env, FC_CUSTOM_LISTEN_PORT: '0' }, [how, upgrades], { execArgv: REGISTER })
+      : run(fixture('ws-site.js'), env, [how, upgrades]);
+  const line = await child.waitFor(/^LISTENING \d+$/);
+  return { child, port: Number(line.split(' ')[1]) };
+}
+
+/** A `ws` client whose messages queue up to be read in order. */
+interface Client {
+  ws: WebSocket;
+  next(): Promise<string>;
+  nextBytes(): Promise<Buffer>;
+  closed: Promise<number>;
+}
+
+async function connect(port: number, headers: Record<string, string>, path = '/'): Promise<Client> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+  const queue: Buffer[] = [];
+  const waiting: ((data: Buffer) => void)[] = [];
+  ws.on('message', (data: Buffer) => {
+    const take = waiting.shift();
+    if (take !== undefined) take(data);
+    else queue.push(data);
+  });
+  const nextBytes = () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<Buffer>((resolve) => waiting.push(resolve)));
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  return {
+    ws,
+    closed,
+    next: async () => String(await nextBytes()),
+    nextBytes,
+  };
+}
+
+/** The `<time> <id> [INFO] …` lines of `requestId` between its markers. */
+async function linesOf(child: Child, requestId: string): Promise<string[]> {
+  const { start, end } = await expectOneInvocation(logOf(child), 'Invoke', requestId);
+  const own = new RegExp(`^\\S+ ${escapeRegExp(requestId)} \\[INFO\\] `);
+  return child.stdout
+    .split('\n')
+    .slice(start + 1, end)
+    .filter((line) => own.test(line))
+    .map((line) => line.replace(own, ''));
+}
+
+describe('WebSocket: one connection, one invocation', function () {
+  this.timeout(20_000);
+  let site: Site | undefined;
+  afterEach(async () => {
+    if (site !== undefined && site.child.process.exitCode === null) {
+      site.child.process.kill('SIGKILL');
+      await site.child.exited;
+    }
+    site = undefined;
+  });
+
+  for (const how of ['serve', 'register', 'mounted']) {
+    for (const upgrades of ['ws', 'noserver']) {
+      const taking = upgrades === 'ws' ? 'new WebSocketServer({ server })' : "noServer + handleUpgrade in the app's own 'upgrade' listener";
+      it(`under ${how === 'mounted' ? 'serve() of an app that mounts fcRuntime()' : how}, ${taking}: markers around the connection, its id everywhere in it, no credentials`, async () => {
+        site = await start(how, upgrades);
+        const [a, b] = [fcHeaders(), fcHeaders()];
+        const [one, two] = await Promise.all([connect(site.port, a, '/ws'), connect(site.port, b, '/ws')]);
+        for (const [client, headers] of [
+          [one, a],
+          [two, b],
+        ] as const) {
+          const hello = JSON.parse(await client.next()) as Record<string, unknown>;
+          expect(hello).to.deep.equal({ hello: headers['x-fc-request-id'], secret: null, token: null, raw: 0, url: '/ws' });
+        }
+        one.ws.send('from one');
+        two.ws.send('from two');
+        expect(JSON.parse(await one.next())).to.deep.equal({ echo: 'from one', timer: a['x-fc-request-id'] });
+        expect(JSON.parse(await two.next())).to.deep.equal({ echo: 'from two', timer: b['x-fc-request-id'] });
+        one.ws.send(Buffer.from([0, 1, 2, 255]), { binary: true });
+        expect([...(await one.nextBytes())]).to.deep.equal([0, 1, 2, 255]);
+        one.ws.close(1000);
+        two.ws.close(4000);
+        expect(await linesOf(site.child, a['x-fc-request-id'])).to.deep.equal([
+          'connection open',
+          'message from one',
+          `connection closed 1000 in ${a['x-fc-request-id']}`,
+        ]);
+        expect(await linesOf(site.child, b['x-fc-request-id'])).to.deep.equal([
+          'connection open',
+          'message from two',
+          `connection closed 4000 in ${b['x-fc-request-id']}`,
+        ]);
+        expect(site.child.stdout + site.child.stderr).not.to.contain('secret-Abc123-example');
+      });
+    }
+  }
+
+  it("off FC, a client's x-fc-request-id is not taken and its credential headers are still removed", async () => {
+    site = await start('serve', 'ws', { FC_FUNC_CODE_PATH: '' });
+    const headers = fcHeaders();
+    const client = await connect(site.port, headers, '/ws');
+    const hello = JSON.parse(await client.next()) as { hello: string; secret: unknown; token: unknown };
+    expect(hello.hello).to.match(/^[0-9a-f-]{36}$/);
+    expect(hello).to.include({ secret: null, token: null });
+    client.ws.close();
+    expect(await linesOf(site.child, hello.hello)).to.include('connection open');
+  });
+
+  it('a plain request beside the WebSocket server is still an invocation of its own', async () => {
+    site = await start('serve', 'ws');
+    const headers = fcHeaders();
+    const res = await fetch(`http://127.0.0.1:${site.port}/plain`, { headers });
+    expect(await res.text()).to.equal(headers['x-fc-request-id']);
+    expect(await linesOf(site.child, headers['x-fc-request-id'])).to.deep.equal(['plain request']);
+  });
+
+  for (const how of ['serve', 'register']) {
+    for (const transport of ['websocket', 'polling'] as const) {
+      it(`socket.io under ${how}, ${transport} transport: every message handler runs in an invocation`, async () => {
+        site = await start(how, 'socketio');
+        const headers = fcHeaders();
+        // Polling is one HTTP request per poll: each its own invocation, so no fixed id for all of them.
+        if (transport === 'polling') delete (headers as Record<string, string | undefined>)['x-fc-request-id'];
+        const socket = ioClient(`http://127.0.0.1:${site.port}`, { transports: [transport], extraHeaders: headers, reconnection: false });
+        try {
+          const hello = await new Promise<{ hello: string; secret: unknown; transport: string }>((resolve) =>
+            socket.once('hello', resolve),
+          );
+          expect(hello).to.include({ secret: null, transport });
+          if (transport === 'websocket') expect(hello.hello).to.equal(headers['x-fc-request-id']);
+          socket.emit('say', 'over socket.io');
+          const echo = JSON.parse(await new Promise<string>((resolve) => socket.once('echo', resolve))) as { echo: string; timer: string };
+          expect(echo.echo).to.equal('over socket.io');
+          expect(echo.timer).not.to.equal('none');
+          const said = await site.child.waitFor(/ \[INFO\] message over socket\.io$/);
+          const id = said.split(' ')[1];
+          expect(id).to.equal(echo.timer);
+          socket.disconnect();
+          expect(await linesOf(site.child, id)).to.include('message over socket.io');
+        } finally {
+          socket.disconnect();
+        }
+      });
+    }
+  }
+
+  it('SIGTERM: after the drain bound, open connections are closed with 1001, their End markers written, then preStop, exit 0', async () => {
+    site = await start('serve', 'ws');
+    const headers = fcHeaders();
+    const id = headers['x-fc-request-id'];
+    const client = await connect(site.port, headers, '/ws');
+    await client.next();
+    const sent = Date.now();
+    site.child.process.kill('SIGTERM');
+    expect(await client.closed).to.equal(1001);
+    expect(Date.now() - sent).to.be.at.least(250); // drainTimeout: 300 ms
+    expect(await site.child.exited).to.equal(0);
+    const lines = site.child.stdout.split('\n');
+    const closed = lines.findIndex((line) => line.endsWith(`${id} [INFO] connection closed 1001 in ${id}`));
+    const end = lines.indexOf(`FC Invoke End RequestId: ${id}`);
+    const preStop = lines.findIndex((line) => line.startsWith('FC PreStop Start RequestId: '));
+    const ran = lines.findIndex((line) => line.endsWith('[INFO] preStop ran'));
+    expect(closed, site.child.stdout).to.be.above(-1);
+    expect(end).to.be.above(closed);
+    expect(preStop).to.be.above(end);
+    expect(ran).to.be.above(preStop);
+  });
+});
