@@ -46,11 +46,16 @@ function stdoutLines(child: Child): string[] {
  * Runs `fc-runtime local start samples/<name> --port <free port>` and resolves once the front says
  * where it listens. The after() hook of the caller should call `stop()` (or kill the child).
  */
-export async function startLocal(name: string, env: Record<string, string> = {}): Promise<LocalFc> {
+export function startLocal(name: string, env: Record<string, string> = {}): Promise<LocalFc> {
+  return startLocalAt(sampleDir(name), env);
+}
+
+/** As startLocal(), for any code folder `dir` (a site makeSite() wrote). */
+export async function startLocalAt(dir: string, env: Record<string, string> = {}): Promise<LocalFc> {
   const [port] = await freePorts(1);
-  const child = cli(['local', 'start', sampleDir(name), '--port', String(port)], { cwd: ROOT, env });
+  const child = cli(['local', 'start', dir, '--port', String(port)], { cwd: ROOT, env });
   const ready = await child.waitFor(/^fc-runtime local: http:\/\/127\.0\.0\.1:\d+\/ /, 30_000);
-  expect(ready).to.contain(`http://127.0.0.1:${port}/ → ${sampleDir(name)}/bootstrap`);
+  expect(ready).to.contain(`http://127.0.0.1:${port}/ → ${dir}/bootstrap`);
   const log = {
     waitFor: (pattern: RegExp) => child.waitFor(pattern, 15_000),
     get stdoutLines() {
