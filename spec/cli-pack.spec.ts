@@ -250,7 +250,7 @@ describe('fc-runtime pack', () => {
 
     it('warns about a dependency that is not installed', async () => {
       const { run } = await packed(site({ 'package.json': JSON.stringify({ dependencies: { 'prod-a': '1', 'absent-h': '1' } }) }));
-      expect(run.stderr).to.match(/^warning: not installed in the code folder: absent-h; run `npm install --omit=dev` in it/m);
+      expect(run.stderr).to.match(/^warning: not installed: absent-h; run `npm install --omit=dev` in the code folder/m);
     });
 
     it('warns when the bootstrap loads express-fc-runtime but it is not a production dependency', async () => {

@@ -50,14 +50,6 @@ function executableBootstrap(selection: Selection, io: Io): string {
   return was === 0o755 ? 'mode 755' : `mode 755 (it was ${was.toString(8)} on disk; FC must be able to run it)`;
 }
 
-/** Whether a node_modules above the code folder has `name`: hoisted by a workspace, found by Node here but not on FC. */
-function installedAbove(dir: string, name: string): boolean {
-  for (let folder = dirname(dir); ; folder = dirname(folder)) {
-    if (existsSync(join(folder, 'node_modules', name))) return true;
-    if (dirname(folder) === folder) return false;
-  }
-}
-
 /** Adds node_modules as production needs it; returns the line for the summary. */
 function addNodeModules(dir: string, selector: Selector, io: Io): string {
   const found = dependencies(dir);
@@ -69,20 +61,15 @@ function addNodeModules(dir: string, selector: Selector, io: Io): string {
     return 'all of it (no package.json)';
   }
   if (found.missing.length > 0) {
-    const above = found.missing.some((name) => installedAbove(dir, name.split(' ')[0]))
-      ? ' (Node finds some above the code folder, as in a workspace; the ZIP cannot hold those)'
-      : '';
     io.stderr.write(
-      `warning: not installed in the code folder: ${list(found.missing)}${above}; run \`npm install --omit=dev\` in it (or use a layer that has them).\n`,
+      `warning: not installed: ${list(found.missing)}; run \`npm install --omit=dev\` in the code folder (or use a layer that has them).\n`,
     );
   }
-  if (!installed) return 'none installed';
-  if (existsSync(join(dir, 'node_modules', '.pnpm'))) {
-    io.stderr.write(
-      "warning: node_modules has pnpm's linked layout; install with `pnpm install --prod --config.node-linker=hoisted` before packing.\n",
-    );
+  if (found.above.length > 0) {
+    io.stderr.write(`note: packed from above the code folder, where Node finds them (a workspace's hoisting): ${list(found.above)}.\n`);
   }
-  for (const folder of found.production) selector.addPackage(folder);
+  if (!installed && found.production.length === 0) return 'none installed';
+  for (const pkg of found.production) selector.addPackage(pkg);
   selector.addBinLinks(found.production);
   if (found.unlisted.length > 0) {
     io.stderr.write(
