@@ -28,8 +28,8 @@ export interface Dependencies {
   unlisted: string[];
   /** Dependencies nothing provides: `name` for the site's own, `name (for parent)` for a package's. */
   missing: string[];
-  /** Production packages Node finds only above the code folder (a workspace's hoisting): packed from there. */
-  above: string[];
+  /** Production packages Node finds outside the code folder (a workspace's hoisting, beside a linked package): packed from there. */
+  outside: string[];
 }
 
 function isFolder(path: string): boolean {
@@ -68,10 +68,11 @@ function* slots(from: string, name: string): Generator<string> {
   }
 }
 
-/** Where Node finds `name` from the real folder `from` on this machine: the real folder, or undefined. */
-function resolveFrom(from: string, name: string): string | undefined {
+/** Where Node finds `name` from the real folder `from` on this machine: the path it found, and its real folder. */
+function resolveFrom(from: string, name: string): { path: string; real: string } | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
-    if (basename(dir) !== 'node_modules' && isFolder(join(dir, 'node_modules', name))) return realpathSync(join(dir, 'node_modules', name));
+    const path = join(dir, 'node_modules', name);
+    if (basename(dir) !== 'node_modules' && isFolder(path)) return { path, real: realpathSync(path) };
     if (dirname(dir) === dir) return undefined;
   }
 }
@@ -82,11 +83,12 @@ function resolveFrom(from: string, name: string): string | undefined {
  * count — and each placed in the ZIP where Node will find it from the package that needs it: where
  * npm put it when that still holds, else at the top, else beside the package that needs it.
  */
-function closure(root: string, seeds: [string, boolean][]): { found: Map<string, string>; missing: string[] } {
+function closure(root: string, seeds: [string, boolean][]): { found: Map<string, string>; missing: string[]; outside: string[] } {
   const realRoot = realpathSync(root);
   /** ZIP folder → real folder. */
   const found = new Map<string, string>();
   const missing: string[] = [];
+  const outside: string[] = [];
   const place = (from: string, name: string, real: string): { folder: string; added: boolean } => {
     const chain = [...slots(from, name)];
     const taken = chain.findIndex((slot) => found.has(slot));
@@ -103,18 +105,20 @@ function closure(root: string, seeds: [string, boolean][]): { found: Map<string,
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const [from, fromReal, needs] = next;
     for (const [name, optional] of needs) {
-      const real = resolveFrom(fromReal, name);
-      if (real === undefined) {
+      const resolved = resolveFrom(fromReal, name);
+      if (resolved === undefined) {
         if (!optional) missing.push(from === '' ? name : `${name} (for ${from.replace(/^.*node_modules\//, '')})`);
         continue;
       }
+      const { real } = resolved;
       const { folder, added } = place(from, name, real);
       if (!added) continue;
+      if (!resolved.path.startsWith(`${realRoot}${sep}`)) outside.push(name);
       const manifest = readManifest(real);
       if (manifest !== undefined) queue.push([folder, real, runtimeDependencies(manifest)]);
     }
   }
-  return { found, missing };
+  return { found, missing, outside };
 }
 
 /** The packages installed at the top of node_modules: `a`, `@scope/b`. */
@@ -151,13 +155,9 @@ export function dependencies(root: string, skip: ReadonlySet<string> = new Set()
     root,
     runtimeDependencies(manifest).filter(([name]) => !skip.has(name)),
   );
-  const realRoot = `${realpathSync(root)}${sep}`;
-  const above = [...production.found]
-    .filter(([, real]) => !real.startsWith(realRoot) && real.split(sep).includes('node_modules'))
-    .map(([folder]) => folder.replace(/^node_modules\//, ''))
-    .filter((name) => !name.includes('/node_modules/'));
+  const outside = [...new Set(production.outside)].sort();
   const packages = [...production.found].map(([folder, real]) => ({ folder, real })).sort((a, b) => (a.folder < b.folder ? -1 : 1));
-  if (!isFolder(join(root, 'node_modules'))) return { production: packages, dev: [], unlisted: [], missing: production.missing, above };
+  if (!isFolder(join(root, 'node_modules'))) return { production: packages, dev: [], unlisted: [], missing: production.missing, outside };
   const dev = closure(
     root,
     Object.keys(manifest.devDependencies ?? {}).map((name): [string, boolean] => [name, true]),
@@ -168,6 +168,6 @@ export function dependencies(root: string, skip: ReadonlySet<string> = new Set()
     dev: top.filter((name) => dev.has(`node_modules/${name}`)),
     unlisted: top.filter((name) => !dev.has(`node_modules/${name}`)),
     missing: production.missing,
-    above,
+    outside,
   };
 }

@@ -124,6 +124,8 @@ export class Selector {
   readonly selection: Selection = { files: [], links: [], emptyFolders: [], leftOut: [], notes: [] };
 
   private readonly skipNames: Set<string>;
+  /** Whether the site runs Next's standalone server: then the rest of .next/ is build output it never reads. */
+  nextStandalone = false;
 
   /** @param skip absolute paths never to pack (the ZIP being written). */
   constructor(
@@ -140,6 +142,9 @@ export class Selector {
   private excluded(name: string, zipPath: string, folder: boolean, own: boolean): boolean {
     if (NOWHERE.has(name)) return true;
     if (!own) return false;
+    // Next's build cache: `next build` reads it, no server does.
+    if (zipPath === '.next/cache') return true;
+    if (this.nextStandalone && zipPath.startsWith('.next/') && zipPath.split('/').length === 2 && name !== 'standalone') return true;
     const top = !zipPath.includes('/');
     if (top && (folder ? TOP_FOLDERS.has(name) : TOP_FILES.has(name) || TOP_PATTERNS.some((p) => p.test(name)))) return true;
     return !folder && OWN_PATTERNS.some((p) => p.test(name));
@@ -162,6 +167,12 @@ export class Selector {
       above: new Set([pkg.real]),
       published: installed ? undefined : publishedNames(pkg.real),
     });
+  }
+
+  /** A folder of the site stored under another name (`public` as `.next/standalone/public`), kept whole. */
+  addCopy(from: string, to: string): void {
+    const absolute = join(this.root, from);
+    this.walk(absolute, to, { own: false, above: new Set([realpathSync(absolute)]) });
   }
 
   /** A whole node_modules as it is, when nothing says which packages are production ones. */
