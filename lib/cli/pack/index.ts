@@ -146,7 +146,9 @@ export async function pack(command: PackCommand, io: Io): Promise<number> {
     io.stdout.write(`  node_modules  ${modules}\n`);
     if (selector.nextStandalone) {
       const copied = copies.map(({ from, to }) => `${from}/ → ${to}/`);
-      io.stdout.write(`  next.js       standalone server; ${copied.length === 0 ? 'public/ and .next/static/ already in place' : copied.join(', ')}\n`);
+      io.stdout.write(
+        `  next.js       standalone server; ${copied.length === 0 ? 'public/ and .next/static/ already in place' : copied.join(', ')}\n`,
+      );
     }
     io.stdout.write(`  left out      ${selection.leftOut.length === 0 ? 'nothing' : list(selection.leftOut)}\n`);
     const verdict = sizeVerdict(zipBytes);

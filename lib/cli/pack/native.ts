@@ -7,7 +7,15 @@ import { packageOf } from './limits';
 export const FC_PLATFORM = 'linux-x64';
 
 // ELF e_machine values (the ELF specification's registry) for the architectures a Node binary can be built for.
-const ELF_MACHINES: Record<number, string> = { 0x03: 'ia32', 0x28: 'arm', 0x3e: 'x64', 0xb7: 'arm64', 0xf3: 'riscv64', 0x15: 'ppc64', 0x16: 's390x' };
+const ELF_MACHINES: Record<number, string> = {
+  0x03: 'ia32',
+  0x28: 'arm',
+  0x3e: 'x64',
+  0xb7: 'arm64',
+  0xf3: 'riscv64',
+  0x15: 'ppc64',
+  0x16: 's390x',
+};
 // Mach-O CPU types (mach/machine.h), 64-bit flag included.
 const MACHO_CPUS: Record<number, string> = { 0x01000007: 'x64', 0x0100000c: 'arm64', 0x07: 'ia32', 0x0c: 'arm' };
 
@@ -39,7 +47,6 @@ function readHeader(path: string): Buffer {
   }
 }
 
-
 /** `prebuilds/<platform>-<arch>/…` as node-gyp-build and prebuildify lay them out: the folder's name. */
 const PREBUILD = /(?:^|\/)prebuilds\/([^/]+)\//;
 
@@ -61,7 +68,7 @@ export function foreignNatives(files: readonly FileEntry[]): string[] {
     if (!file.zipPath.endsWith('.node')) continue;
     const prebuild = PREBUILD.exec(file.zipPath);
     if (prebuild !== null) {
-      note(prebuilds, (packageOf(file.zipPath) ?? file.zipPath), prebuild[1]);
+      note(prebuilds, packageOf(file.zipPath) ?? file.zipPath, prebuild[1]);
       continue;
     }
     let platform: string | undefined;
@@ -70,7 +77,7 @@ export function foreignNatives(files: readonly FileEntry[]): string[] {
     } catch {
       continue;
     }
-    if (platform !== undefined && platform !== FC_PLATFORM) note(foreign, (packageOf(file.zipPath) ?? file.zipPath), platform);
+    if (platform !== undefined && platform !== FC_PLATFORM) note(foreign, packageOf(file.zipPath) ?? file.zipPath, platform);
   }
   for (const [name, platforms] of prebuilds) {
     if (![...platforms].some(servesFc)) {
