@@ -3,7 +3,6 @@
 // The sites run on the Node that runs the spec, so scripts/test-versions.sh checks each framework on
 // every supported version; all seven together take about 6 s. FRAMEWORK_MATRIX=off skips the matrix.
 import { expect } from 'chai';
-import { performance } from 'perf_hooks';
 import { bootstrap, makeSite, removeSites, type SiteFile } from './helpers/sites';
 import { logLine, startLocalAt, type LocalFc } from './samples/local-fc';
 
@@ -71,10 +70,7 @@ const SKIPPED = process.env.FRAMEWORK_MATRIX === 'off';
           'package.json': JSON.stringify({ name: 'framework-site', private: true }),
         };
         for (const [path, fixture] of Object.entries(framework.files)) files[path] = { fixture: `frameworks/${fixture}` };
-        const began = performance.now();
         fc = await startLocalAt(makeSite(files, { packages: framework.packages }));
-        if (process.env.FRAMEWORK_MATRIX_TIMES !== undefined)
-          console.log(`      (${framework.name}: serving after ${Math.round(performance.now() - began)} ms)`);
       });
 
       after(async () => {
