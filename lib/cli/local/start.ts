@@ -1,6 +1,7 @@
 // fc-runtime local start: the function behind a local HTTP trigger on a port, until Ctrl-C stops it FC's way.
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import { join, relative } from 'path';
+import type { Duplex } from 'stream';
 import { UserError } from '../../user-error';
 import type { Io, LocalStartCommand } from '../args';
 import type { FunctionConfig } from '../fc/function-config';
@@ -8,6 +9,7 @@ import { selectFunction } from '../fc/selection';
 import { stopSignals } from '../fc/signals';
 import { LocalFunction, type FrontOutput } from './function';
 import { forward } from './http-trigger';
+import { proxyUpgrade } from './websocket';
 
 const HOST = '127.0.0.1';
 
@@ -42,6 +44,12 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
     });
   };
   const server = createServer({ requestTimeout: 0 }, serve(false)).on('checkContinue', serve(true));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    proxyUpgrade(req, socket, head, fn, output).catch((error: unknown) => {
+      output.warn(`fc-runtime local: ${String(req.method)} ${String(req.url)} (WebSocket): ${(error as Error).message}\n`);
+      socket.destroy();
+    });
+  });
   try {
     // The port first: a port in use fails before any runtime starts.
     await new Promise<void>((resolve, reject) => {
