@@ -1,13 +1,15 @@
 import { expect } from 'chai';
 import { io as ioClient } from 'socket.io-client';
 import { join } from 'path';
-import WebSocket from 'ws';
 import { fcHeaders } from './helpers/apps';
 import { fixture, logOf, run, type Child } from './helpers/child';
 import { expectOneInvocation } from './helpers/markers';
 import { escapeRegExp } from './helpers/output';
+import { connect as open } from './helpers/websocket';
 
 // The register of this build: the fixture's currentContext() must read the same store.
+const connect = (port: number, headers: Record<string, string>, path: string) => open(`ws://127.0.0.1:${port}${path}`, headers);
+
 const REGISTER = ['-r', join(__dirname, '..', 'lib', 'register.js')];
 // FC's environment: the runtime trusts x-fc-* headers, as on FC.
 const ON_FC = { FC_FUNCTION_NAME: 'ws-spec' };
@@ -24,34 +26,6 @@ async function start(how: string, upgrades: string, env: Record<string, string> 
       : run(fixture('ws-site.js'), env, [how, upgrades]);
   const line = await child.waitFor(/^LISTENING \d+$/);
   return { child, port: Number(line.split(' ')[1]) };
-}
-
-/** A `ws` client whose messages queue up to be read in order. */
-interface Client {
-  ws: WebSocket;
-  next(): Promise<string>;
-  nextBytes(): Promise<Buffer>;
-  closed: Promise<number>;
-}
-
-async function connect(port: number, headers: Record<string, string>, path = '/'): Promise<Client> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
-  const queue: Buffer[] = [];
-  const waiting: ((data: Buffer) => void)[] = [];
-  ws.on('message', (data: Buffer) => {
-    const take = waiting.shift();
-    if (take !== undefined) take(data);
-    else queue.push(data);
-  });
-  const nextBytes = () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<Buffer>((resolve) => waiting.push(resolve)));
-  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  return {
-    ws,
-    closed,
-    next: async () => String(await nextBytes()),
-    nextBytes,
-  };
 }
 
 /** The `<time> <id> [INFO] …` lines of `requestId` between its markers. */

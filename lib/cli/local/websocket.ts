@@ -24,6 +24,13 @@ export class CloseSniffer {
   private closeBytes: number[] | undefined;
   private mask: number[] | undefined;
 
+  constructor(private readonly onClose: (code: number) => void) {}
+
+  private found(code: number): void {
+    this.code = code;
+    this.onClose(code);
+  }
+
   push(chunk: Buffer): void {
     let i = 0;
     while (i < chunk.length && this.code === undefined) {
@@ -32,7 +39,7 @@ export class CloseSniffer {
         if (this.closeBytes.length === 2) {
           const mask = this.mask ?? [0, 0];
           const [a, b] = this.closeBytes.map((byte, k) => byte ^ mask[k]);
-          this.code = (a << 8) | b;
+          this.found((a << 8) | b);
         }
         continue;
       }
@@ -56,7 +63,7 @@ export class CloseSniffer {
       this.mask = masked ? h.slice(need - 4, need) : undefined;
       this.header = [];
       if (opcode === 0x8 && length >= 2) this.closeBytes = [];
-      else if (opcode === 0x8) this.code = NO_STATUS;
+      else if (opcode === 0x8) this.found(NO_STATUS);
       else this.skip = length;
     }
   }
@@ -88,8 +95,10 @@ export async function proxyUpgrade(
   let instance: Instance | undefined;
   let status = 'no answer' as number | string;
   let note: string | undefined;
-  const fromClient = new CloseSniffer();
-  const fromFunction = new CloseSniffer();
+  // The side whose close frame came first closed the connection; the other's only answers it.
+  let closedBy: { code: number; by: string } | undefined;
+  const fromClient = new CloseSniffer((code) => (closedBy ??= { code, by: 'the client' }));
+  const fromFunction = new CloseSniffer((code) => (closedBy ??= { code, by: 'the function' }));
   client.on('error', () => client.destroy());
   const clientClosed = new Promise<void>((resolve) => client.once('close', resolve));
 
@@ -97,8 +106,7 @@ export async function proxyUpgrade(
     await clientClosed;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (note === undefined && status === 101) {
-      const [code, by] = fromClient.code !== undefined ? [fromClient.code, 'the client'] : [fromFunction.code, 'the function'];
-      note = code === undefined ? `closed ${ABNORMAL} (no close frame)` : `closed ${code} by ${by}`;
+      note = closedBy === undefined ? `closed ${ABNORMAL} (no close frame)` : `closed ${closedBy.code} by ${closedBy.by}`;
     }
     await afterEndMarker(instance, requestId);
     output.say(summaryLine({ what, status, ms, requestId, note }));
