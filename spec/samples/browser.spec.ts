@@ -62,3 +62,47 @@ describe('samples/classic-site in headless Chromium, through the local Function 
     await page.close();
   });
 });
+
+describe('samples/chat in headless Chromium, through the local Function Compute', () => {
+  let fc: LocalFc;
+  let browser: Browser;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: this check needs Debian's chromium (run scripts/install-chromium.sh, or set CHROMIUM_PATH).`,
+      );
+    }
+    [fc, browser] = await Promise.all([startLocal('chat'), chromium.launch({ executablePath: CHROMIUM, timeout: 30_000 })]);
+  });
+
+  after(async () => {
+    await (browser as Browser | undefined)?.close();
+    await (fc as LocalFc | undefined)?.stop();
+  });
+
+  it("two browsers chat over the page's WebSocket: each sees the other's message", async () => {
+    const [ann, bob] = await Promise.all([browser.newPage(), browser.newPage()]);
+    await ann.goto(`${fc.base}/?name=ann`);
+    await ann.waitForSelector('text=connected as ann');
+    await bob.goto(`${fc.base}/?name=bob`);
+    await bob.waitForSelector('text=connected as bob');
+    await ann.waitForSelector('#log li:has-text("bob joined")');
+
+    await ann.fill('#text', 'hello from Chromium');
+    await ann.click('#say button');
+    await bob.waitForSelector('#log li:has-text("ann: hello from Chromium")');
+    await bob.fill('#text', 'hello back');
+    await bob.press('#text', 'Enter');
+    await ann.waitForSelector('#log li:has-text("bob: hello back")');
+
+    // On the FC side: ann's connection is one invocation, and her message is in it.
+    await bob.close();
+    await ann.waitForSelector('#log li:has-text("bob left")');
+    await ann.close();
+    const line = await fc.child.waitFor(/^FC GET \/chat\?name=ann \(WebSocket\): 101, /);
+    const id = /RequestId: (\S+)$/.exec(line)![1];
+    const lines = await fc.linesOf(id);
+    expect(lines.some((l) => l.endsWith('[INFO] ann says: hello from Chromium'))).to.equal(true);
+  });
+});

@@ -7,7 +7,7 @@ import { open, type Entry } from 'yauzl';
 import { cli, ROOT } from '../helpers/sites';
 import { sampleDir } from './local-fc';
 
-const SAMPLES = ['classic-site', 'json-api', 'classic-fc-function', 'streaming'];
+const SAMPLES = ['classic-site', 'json-api', 'classic-fc-function', 'streaming', 'chat'];
 
 /** Every entry of a ZIP by name, with the Unix mode of its external attributes. */
 function zipModes(path: string): Promise<Map<string, number>> {

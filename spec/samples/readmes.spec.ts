@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'fs';
 import { join } from 'path';
 import { sampleDir } from './local-fc';
 
-const SAMPLES = ['classic-site', 'json-api', 'classic-fc-function', 'streaming'];
+const SAMPLES = ['classic-site', 'json-api', 'classic-fc-function', 'streaming', 'chat'];
 
 /** The lines a README's ```diff block adds to `file` (a new file: `--- /dev/null`, `+++ b/<file>`). */
 function addedLines(readme: string, file: string): string[] {
