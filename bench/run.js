@@ -7,8 +7,9 @@ const { Server, coldStart, missing } = require('./server');
 const { VARIANTS } = require('./variants');
 const { report } = require('./report');
 const { instructionTable } = require('./instructions');
+const { websocketEcho } = require('./websocket');
 
-const USAGE = `usage: npm run bench [-- --quick] [--rounds N] [--duration S] [--variants a,b] [--skip cold,heap,invoke] [--instructions]`;
+const USAGE = `usage: npm run bench [-- --quick] [--rounds N] [--duration S] [--variants a,b] [--skip cold,heap,invoke,websocket] [--instructions]`;
 
 function parseArgs(argv) {
   let values;
@@ -239,6 +240,9 @@ async function main(options) {
   // Heap: the variants the ± 5 % target is for (bare Express is a baseline for ratios, not for leaks).
   const heapNames = coldNames.filter((name) => name !== 'bare');
   const heap = options.skip.includes('heap') ? undefined : (log('heap'), await heaps(options, heapNames));
+  const websocket = options.skip.includes('websocket')
+    ? ''
+    : (log('websocket echo'), await websocketEcho({ rounds: options.rounds, duration: options.duration * 2, warmup: options.warmup, log }));
   process.stdout.write(
     report({
       date: new Date().toISOString().slice(0, 10),
@@ -250,7 +254,7 @@ async function main(options) {
       retries,
       cold,
       heap,
-    }),
+    }) + websocket,
   );
 }
 

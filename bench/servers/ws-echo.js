@@ -15,3 +15,4 @@ wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
 });
 if (!adapter) server.listen(port(), '0.0.0.0');
+module.exports = server; // for bench/websocket.js's instruction count, which drives it in-process
