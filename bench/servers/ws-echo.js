@@ -8,6 +8,9 @@ const { port } = require('./app');
 
 const app = express();
 const adapter = process.env.BENCH_WS === 'adapter';
+// BENCH_WS=als: bare, with an AsyncLocalStorage in use, as any app with request context has: what
+// Node's async hooks cost apart from anything the runtime does per message.
+if (process.env.BENCH_WS === 'als') new (require('async_hooks').AsyncLocalStorage)().run({}, () => undefined);
 // Under serve() every connection is an invocation and every event of its socket runs in its context.
 const server = adapter ? require(process.env.BENCH_RUNTIME || '../..').serve(app) : http.createServer(app);
 const wss = new WebSocketServer({ server });
