@@ -24,6 +24,8 @@ export interface LocalStartCommand {
   dir: string;
   port: number;
   startTimeout: number;
+  /** Answer as FC's default trigger domain does: `content-disposition: attachment` on everything. */
+  defaultDomain: boolean;
 }
 export interface CheckCommand {
   name: 'check';
@@ -178,8 +180,15 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output:
     .argument('[dir]', 'code folder', '.')
     .addOption(option(PORT))
     .addOption(option(START_TIMEOUT))
-    .action((dir: string, _opts: unknown, command: Command) => {
-      parsed = { name: 'local start', dir, port: settle(command, PORT, env), startTimeout: settle(command, START_TIMEOUT, env) };
+    .option('--default-domain', "answer as FC's default domain does: content-disposition: attachment (browsers download pages)", false)
+    .action((dir: string, opts: { defaultDomain: boolean }, command: Command) => {
+      parsed = {
+        name: 'local start',
+        dir,
+        port: settle(command, PORT, env),
+        startTimeout: settle(command, START_TIMEOUT, env),
+        defaultDomain: opts.defaultDomain,
+      };
     });
   program
     .command('check')

@@ -1,128 +1,239 @@
 // One HTTP-trigger request through the local FC: the client's request to the runtime as `/http-invoke`, the answer back, byte for byte, within FC's limits.
 import { randomUUID } from 'crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'http';
-import { pipeline } from 'stream';
+import { pipeline, type Writable } from 'stream';
+import type { FunctionConfig } from '../fc/function-config';
 import type { Instance } from '../fc/instance';
-import { headerBytes, MAX_BODY_BYTES, MAX_RESPONSE_HEADER_BYTES, passesRequestHeader, responseHeaderFate } from '../fc/limits';
+import {
+  headerBytes,
+  INVOCATION_TYPE,
+  MAX_ASYNC_BODY_BYTES,
+  MAX_BODY_BYTES,
+  MAX_RESPONSE_HEADER_BYTES,
+  passesRequestHeader,
+  requestOverLimit,
+  responseHeaderFate,
+} from '../fc/limits';
 import { sizeText } from '../size-text';
+import { Discard, isAsync, readAsyncBody } from './async';
 import { NotReady, type FrontOutput, type LocalFunction } from './function';
+import { Slots } from './slots';
 import { afterEndMarker, summaryLine } from './summary';
 
-const tooLargeMessage = (size: string) => `the request body is ${size}, over FC's 32 MB limit for a synchronous invocation.`;
+/** FC retries these on a new connection when the one it sent them on was closed; any other method gets a 502. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/** FC's message for a request sent on a connection the runtime had closed (or a runtime that died under it). */
+const CLOSED_MESSAGE = 'Process exited unexpectedly before completing request';
+
+export interface TriggerOptions {
+  /** The function: its timeout, instanceConcurrency, and whether a custom domain routes to it. */
+  config: FunctionConfig;
+  /** Answer as FC's default trigger domain does: `content-disposition: attachment` on every answer. */
+  defaultDomain: boolean;
+}
+
+/** The local HTTP trigger: what holds across requests (the function's slots, the warnings given once). */
+export class HttpTrigger {
+  readonly slots: Slots;
+  private readonly warned = new Set<string>();
+
+  constructor(
+    readonly fn: LocalFunction,
+    readonly output: FrontOutput,
+    readonly options: TriggerOptions,
+  ) {
+    this.slots = new Slots(options.config.concurrency);
+  }
+
+  /** A warning that is worth saying once per run. */
+  warnOnce(key: string, line: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.output.warn(line);
+  }
+}
+
+/** Where an invocation's answer goes: the client's response, or nowhere (a Discard) for an asynchronous one. */
+interface Reply extends Writable {
+  statusCode: number;
+  readonly headersSent: boolean;
+  writeHead(status: number, message: string | undefined, headers: OutgoingHttpHeaders | string[]): unknown;
+}
+
+/** One request as the runtime gets it. */
+interface Invocation {
+  requestId: string;
+  /** `GET /path?query`, for the lines. */
+  what: string;
+  method: string;
+  url: string;
+  headers: OutgoingHttpHeaders;
+  /** The client's body as it comes (counted against 32 MB), or the whole body of an asynchronous one. */
+  body: IncomingMessage | Buffer;
+}
+
+const htmlType = (type: unknown) => /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(String(type ?? ''));
 
 /**
- * Forwards one client request to the function as FC's HTTP trigger does and streams the answer back.
- * Everything the front answers itself (a limit, a runtime that is down) is FC's error JSON with a warning line.
+ * Runs one invocation on the function and writes the answer to `reply`, as FC does: a free slot of
+ * instanceConcurrency first, the function's timeout, FC's limits and forbidden headers, and FC's
+ * error JSON (with a warning line) for what the front answers itself.
  */
-export async function forward(
-  req: IncomingMessage,
-  res: ServerResponse,
-  fn: LocalFunction,
-  output: FrontOutput,
-  expectsContinue = false,
-): Promise<void> {
-  const requestId = randomUUID();
+async function invoke(trigger: HttpTrigger, call: Invocation, reply: Reply, expectsContinue = false): Promise<void> {
+  const { fn, output, options } = trigger;
+  const { requestId, what } = call;
   const started = process.hrtime.bigint();
-  const what = `${String(req.method)} ${String(req.url)}`;
   let sentBytes = 0;
   let answeredBy: 'function' | 'front' | undefined;
   let note: string | undefined;
-
   let instance: Instance | undefined;
   let fcHeaders: Record<string, string> = {};
-  res.once('close', () => {
+  const attachment = options.defaultDomain ? { 'content-disposition': 'attachment' } : {};
+  reply.once('close', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const status = res.headersSent ? res.statusCode : 'no answer';
-    const end = res.writableFinished ? sizeText(sentBytes) : `${sizeText(sentBytes)} before the client went away`;
+    const status = reply.headersSent ? reply.statusCode : 'no answer';
+    const end = reply.writableFinished ? sizeText(sentBytes) : `${sizeText(sentBytes)} before the client went away`;
     const line = summaryLine({ what, status, headers: answeredBy === 'function' ? fcHeaders : {}, ms, requestId, note: note ?? end });
     // After the runtime's own End marker for this request, so the log reads in order.
     void afterEndMarker(instance, requestId).then(() => output.say(line));
   });
 
   /**
-   * The front's own answer, in the shape of FC's error responses, and a warning line; `close` when the
-   * request body was not read; `documented` when FC is documented to answer so.
+   * The front's own answer, in the shape of FC's error responses (or `body`), and a warning line;
+   * `close` when the request body was not read; `documented` when FC is documented to answer so.
    */
-  const answer = (status: number, code: string, message: string, { close = false, documented = false } = {}) => {
-    if (answeredBy !== undefined || res.destroyed) {
-      res.destroy();
+  const answer = (
+    status: number,
+    code: string,
+    message: string,
+    { close = false, documented = false, body = { ErrorCode: code, ErrorMessage: message } as object, headers = {} } = {},
+  ) => {
+    if (answeredBy !== undefined || reply.destroyed) {
+      reply.destroy();
       return;
     }
     answeredBy = 'front';
     note = code;
     output.warn(`fc-runtime local: ${what}: ${message} Answered ${status} ${code}${documented ? ', as FC does' : ''}.\n`);
-    const body = JSON.stringify({ ErrorCode: code, ErrorMessage: message });
-    res.writeHead(status, {
+    const text = JSON.stringify(body);
+    reply.writeHead(status, undefined, {
       'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
+      'content-length': Buffer.byteLength(text),
       'x-fc-request-id': requestId,
+      ...attachment,
+      ...headers,
       ...(close ? { connection: 'close' } : {}),
     });
-    res.end(body);
+    reply.end(text);
+  };
+  const streamed = !Buffer.isBuffer(call.body);
+  const drop = () => {
+    if (Buffer.isBuffer(call.body)) return;
+    call.body.resume();
   };
 
-  const declared = Number(req.headers['content-length']);
-  if (declared > MAX_BODY_BYTES) {
-    // Before `100 Continue`, if the client asked: a client that waits sends no body at all.
-    answer(400, 'InvalidArgument', tooLargeMessage(sizeText(declared)), { close: true, documented: true });
-    return;
+  // One local instance takes instanceConcurrency requests at once; FC would start more instances.
+  if (trigger.slots.full) {
+    const { size } = trigger.slots;
+    trigger.warnOnce(
+      'slots',
+      `fc-runtime local: ${size} request${size === 1 ? '' : 's'} in flight fill the function's instanceConcurrency (${size}); ` +
+        'later ones wait for a free slot here, on the one local instance (FC would start another instance).\n',
+    );
   }
-  if (expectsContinue) res.writeContinue();
-
-  // From rawHeaders: every value of a repeated header, in the client's order.
-  const headers: Record<string, string[]> = {};
-  const dropped = new Set<string>();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i].toLowerCase();
-    if (passesRequestHeader(name)) (headers[name] ??= []).push(req.rawHeaders[i + 1]);
-    else if (name.startsWith('x-fc-')) dropped.add(name);
-  }
-  if (dropped.size > 0)
-    output.warn(`fc-runtime local: ${what}: request headers ${[...dropped].join(', ')} dropped: FC sets x-fc-* headers itself.\n`);
+  const release = await trigger.slots.take();
+  if (reply.destroyed) return release();
+  if (expectsContinue) (reply as ServerResponse).writeContinue();
 
   let ready: Instance;
   try {
     ready = instance = await fn.ready();
   } catch (error) {
+    release();
     if (!(error instanceof NotReady)) throw error;
-    answer(502, 'FunctionNotReady', error.message, { close: true });
+    answer(502, 'FunctionNotReady', error.message, { close: streamed });
     return;
   }
-  if (res.destroyed) return;
+  if (reply.destroyed) return release();
 
-  const forwarded: OutgoingHttpHeaders = {};
-  for (const [name, values] of Object.entries(headers)) forwarded[name] = values.length === 1 ? values[0] : values;
-  const upstream = ready.client.request(req.method ?? 'GET', req.url ?? '/', {
-    ...forwarded,
-    ...ready.client.headers('/http-invoke', requestId),
-  });
-  // The body is piped, not pipelined: over the limit the client still gets its 400 (Node reads and
-  // drops the rest of the body), which a destroyed request socket would not allow.
-  let bodyBytes = 0;
-  const count = (chunk: Buffer) => {
-    bodyBytes += chunk.length;
-    if (bodyBytes <= MAX_BODY_BYTES || answeredBy !== undefined) return;
-    req.off('data', count);
-    req.unpipe(upstream);
-    answer(400, 'InvalidArgument', tooLargeMessage(`more than ${sizeText(MAX_BODY_BYTES)}`), { documented: true });
-    upstream.destroy();
-    req.resume();
-  };
-  req.on('data', count);
-  req.pipe(upstream);
-  // A client that goes away mid-request takes the runtime's request with it.
-  req.once('close', () => req.complete || upstream.destroy());
-  res.once('close', () => res.writableFinished || upstream.destroy());
+  const idleMs = ready.client.agent.takeClosedIdle();
+  if (idleMs !== undefined) {
+    const cause =
+      `the function's server closed its idle keep-alive connection after ${(idleMs / 1000).toFixed(1)} s ` +
+      '(its keepAliveTimeout; FC keeps connections open for 15 minutes and more and sends the next request on it)';
+    const fix = 'set server.keepAliveTimeout = 0 (serve() and `node -r express-fc-runtime/register` do)';
+    if (IDEMPOTENT.has(call.method)) {
+      output.warn(`fc-runtime local: ${what}: ${cause}: FC retries a ${call.method} on a new connection, a POST would fail; ${fix}.\n`);
+    } else {
+      release();
+      drop();
+      answer(502, 'UnhandledInvocationError', `${cause}: FC answers a ${call.method} on it 502; ${fix}.`, {
+        close: streamed,
+        documented: true,
+        body: { errorMessage: CLOSED_MESSAGE },
+        headers: { 'x-fc-error-type': 'UnhandledInvocationError' },
+      });
+      return;
+    }
+  }
+
+  const upstream = ready.client.request(call.method, call.url, { ...call.headers, ...ready.client.headers('/http-invoke', requestId) });
+  upstream.once('close', release);
+  // FC's timeout covers the whole invocation, a streamed answer included; FC keeps the instance.
+  const { timeoutS } = options.config;
+  const timer = Number.isFinite(timeoutS)
+    ? setTimeout(() => {
+        const line = `the function ran past its timeout (${timeoutS} s) and was cut; its request was aborted, the instance kept, as FC does.`;
+        if (answeredBy === 'function') {
+          output.warn(`fc-runtime local: ${what}: ${line}\n`);
+          note = 'timed out';
+          reply.destroy();
+        } else {
+          answer(502, 'UnhandledInvocationError', line, {
+            body: { errorMessage: `Function timed out after ${timeoutS} seconds` },
+            headers: { 'x-fc-error-type': 'UnhandledInvocationError' },
+          });
+        }
+        upstream.destroy();
+        drop();
+      }, timeoutS * 1000)
+    : undefined;
+  upstream.once('close', () => clearTimeout(timer));
+
+  if (Buffer.isBuffer(call.body)) {
+    upstream.end(call.body);
+  } else {
+    const req = call.body;
+    // The body is piped, not pipelined: over the limit the client still gets its 400 (Node reads and
+    // drops the rest of the body), which a destroyed request socket would not allow.
+    let bodyBytes = 0;
+    const count = (chunk: Buffer) => {
+      bodyBytes += chunk.length;
+      if (bodyBytes <= MAX_BODY_BYTES || answeredBy !== undefined) return;
+      req.off('data', count);
+      req.unpipe(upstream);
+      answer(400, 'InvalidArgument', `the request body is more than ${sizeText(MAX_BODY_BYTES)}, over FC's 32 MB limit.`, {
+        documented: true,
+      });
+      upstream.destroy();
+      req.resume();
+    };
+    req.on('data', count);
+    req.pipe(upstream);
+    // A client that goes away mid-request takes the runtime's request with it.
+    req.once('close', () => req.complete || upstream.destroy());
+  }
+  reply.once('close', () => reply.writableFinished || upstream.destroy());
 
   upstream.on('error', (error) => {
-    if (answeredBy === 'function') res.destroy();
-    if (answeredBy !== undefined || res.destroyed) return;
+    if (answeredBy === 'function') reply.destroy();
+    if (answeredBy !== undefined || reply.destroyed) return;
     const exited = ready.runtime.exitStatus === undefined ? '' : ` (the runtime exited: ${ready.runtime.exitStatus})`;
     answer(
       502,
       'FunctionNoAnswer',
       `the function's runtime closed the connection without an answer: ${error.message}${exited}; see its log.`,
-      { close: true },
+      { close: streamed },
     );
   });
 
@@ -134,9 +245,7 @@ export async function forward(
     const size = headerBytes(upstreamRes.rawHeaders);
     if (size > MAX_RESPONSE_HEADER_BYTES) {
       upstreamRes.resume();
-      answer(502, 'ResponseHeadersTooLarge', `the function's response headers are ${sizeText(size)}, over FC's 8 KB limit.`, {
-        documented: true,
-      });
+      answer(502, 'BadResponse', `the function's response headers are ${sizeText(size)}, over FC's 8 KB limit.`, { documented: true });
       return;
     }
     const passed: string[] = [];
@@ -145,19 +254,88 @@ export async function forward(
     for (let i = 0; i + 1 < upstreamRes.rawHeaders.length; i += 2) {
       const [name, value] = [upstreamRes.rawHeaders[i], upstreamRes.rawHeaders[i + 1]];
       const fate = responseHeaderFate(name);
-      if (fate === 'pass') passed.push(name, value);
+      // FC's default domain sets its own, whatever the function said.
+      if (fate === 'pass' && !(options.defaultDomain && name.toLowerCase() === 'content-disposition')) passed.push(name, value);
       else if (fate === 'forbidden' && !forbidden.includes(name.toLowerCase())) forbidden.push(name.toLowerCase());
       if (name.toLowerCase() === 'x-fc-status') fcHeaders['x-fc-status'] = value;
     }
     if (forbidden.length > 0) {
       output.warn(`fc-runtime local: ${what}: response headers ${forbidden.join(', ')} dropped: FC does not let a function set them.\n`);
     }
+    if (htmlType(upstreamRes.headers['content-type']) && !options.config.customDomain && !options.defaultDomain) {
+      trigger.warnOnce(
+        'html',
+        `fc-runtime local: ${what} answers HTML, and no custom domain routes to the function: on FC's default domain browsers ` +
+          'would download it (content-disposition: attachment). Add an fc3-domain resource with `domainName: auto` to s.yaml; ' +
+          '--default-domain shows here what browsers would get.\n',
+      );
+    }
     passed.push('x-fc-request-id', requestId);
+    if (options.defaultDomain) passed.push('content-disposition', 'attachment');
     answeredBy = 'function';
-    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, passed);
+    reply.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, passed);
     upstreamRes.on('data', (chunk: Buffer) => (sentBytes += chunk.length));
-    pipeline(upstreamRes, res, () => {
+    pipeline(upstreamRes, reply, () => {
       // A client that went away ends the download; the per-request line says so.
     });
   });
+}
+
+/**
+ * Forwards one client request to the function as FC's HTTP trigger does and streams the answer back;
+ * an asynchronous one is answered 202 at once and run after. Everything the front answers itself (a
+ * limit, a runtime that is down) is FC's error JSON with a warning line.
+ */
+export async function forward(req: IncomingMessage, res: ServerResponse, trigger: HttpTrigger, expectsContinue = false): Promise<void> {
+  const requestId = randomUUID();
+  const what = `${String(req.method)} ${String(req.url)}`;
+  const later = isAsync(req);
+  const refuse = (message: string) => {
+    const body = JSON.stringify({ ErrorCode: 'InvalidArgument', ErrorMessage: message });
+    trigger.output.warn(`fc-runtime local: ${what}: ${message} Answered 400 InvalidArgument, as FC does.\n`);
+    res.writeHead(400, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'x-fc-request-id': requestId,
+      ...(trigger.options.defaultDomain ? { 'content-disposition': 'attachment' } : {}),
+      connection: 'close',
+    });
+    res.end(body);
+    trigger.output.say(summaryLine({ what, status: 400, ms: 0, requestId, note: 'InvalidArgument' }));
+  };
+
+  const overLimit = requestOverLimit(String(req.url), req.rawHeaders);
+  if (overLimit !== undefined) return refuse(overLimit);
+  const limit = later ? MAX_ASYNC_BODY_BYTES : MAX_BODY_BYTES;
+  const limitText = later ? "FC's 128 KB limit for an asynchronous invocation" : "FC's 32 MB limit for a synchronous invocation";
+  const declared = Number(req.headers['content-length']);
+  // Before `100 Continue`, if the client asked: a client that waits sends no body at all.
+  if (declared > limit) return refuse(`the request body is ${sizeText(declared)}, over ${limitText}.`);
+
+  // From rawHeaders: every value of a repeated header, in the client's order.
+  const headers: Record<string, string[]> = {};
+  const dropped = new Set<string>();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i].toLowerCase();
+    if (passesRequestHeader(name)) (headers[name] ??= []).push(req.rawHeaders[i + 1]);
+    else if (name.startsWith('x-fc-') && name !== INVOCATION_TYPE) dropped.add(name);
+  }
+  if (dropped.size > 0)
+    trigger.output.warn(`fc-runtime local: ${what}: request headers ${[...dropped].join(', ')} dropped: FC sets x-fc-* headers itself.\n`);
+  const forwarded: OutgoingHttpHeaders = {};
+  for (const [name, values] of Object.entries(headers)) forwarded[name] = values.length === 1 ? values[0] : values;
+  const call = { requestId, what, method: req.method ?? 'GET', url: req.url ?? '/', headers: forwarded };
+
+  if (!later) return invoke(trigger, { ...call, body: req }, res, expectsContinue);
+
+  if (expectsContinue) res.writeContinue();
+  const body = await readAsyncBody(req);
+  if (body === undefined) return refuse(`the request body is more than 128 KB, over ${limitText}.`);
+  // FC queues it and answers at once; the function's answer goes nowhere but the log.
+  res.writeHead(202, { 'content-length': 0, 'x-fc-request-id': requestId, ...(trigger.options.defaultDomain ? { 'content-disposition': 'attachment' } : {}) });
+  res.end();
+  trigger.output.say(summaryLine({ what, status: 202, ms: 0, requestId, note: 'queued (x-fc-invocation-type: Async)' }));
+  forwarded['content-length'] = String(body.length);
+  delete forwarded['transfer-encoding'];
+  await invoke(trigger, { ...call, what: `${what} (async)`, body }, new Discard());
 }

@@ -6,9 +6,11 @@ import type { Io, LocalInvokeCommand } from '../args';
 import { failed, type ControlAnswer } from '../fc/answer';
 import { Instance } from '../fc/instance';
 import { MAX_BODY_BYTES } from '../fc/limits';
+import { watchCodeFolder } from '../fc/code-watch';
+import { functionOf } from '../fc/s-yaml';
 import { signalExitCode, stopSignals } from '../fc/signals';
 import { sizeText } from '../size-text';
-import { afterEndMarker, summaryLine } from './summary';
+import { afterEndMarker, codeFolderWarning, summaryLine } from './summary';
 
 function tooLarge(bytes: number): UserError {
   return new UserError(`the event is ${sizeText(bytes)}, over FC's 32 MB limit for a synchronous invocation.`);
@@ -92,6 +94,9 @@ async function invokeOnce(instance: Instance, event: Buffer, io: Io): Promise<bo
 export async function localInvoke(command: LocalInvokeCommand, io: Io): Promise<number> {
   const event = await readEvent(command.event, io);
   const signals = stopSignals();
+  const codeWatch = watchCodeFolder(functionOf(command.dir, { env: io.env }).config.codeDir, (file) =>
+    io.stderr.write(codeFolderWarning(file)),
+  );
   try {
     let instance: Instance;
     try {
@@ -116,6 +121,7 @@ export async function localInvoke(command: LocalInvokeCommand, io: Io): Promise<
     }
     return outcome ? 0 : 1;
   } finally {
+    codeWatch.close();
     signals.dispose();
   }
 }

@@ -3,9 +3,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import { resolve } from 'path';
 import { UserError } from '../../user-error';
 import type { Io, LocalStartCommand } from '../args';
+import { watchCodeFolder } from '../fc/code-watch';
 import { stopSignals } from '../fc/signals';
+import { functionOf } from '../fc/s-yaml';
 import { LocalFunction, type FrontOutput } from './function';
-import { forward } from './http-trigger';
+import { forward, HttpTrigger } from './http-trigger';
+import { codeFolderWarning } from './summary';
 
 const HOST = '127.0.0.1';
 
@@ -18,23 +21,29 @@ function listenFailure(error: NodeJS.ErrnoException, port: number): UserError {
 export async function localStart(command: LocalStartCommand, io: Io): Promise<number> {
   const output: FrontOutput = { say: (line) => io.stdout.write(line), warn: (line) => io.stderr.write(line) };
   const signals = stopSignals();
+  let stopWatching = () => {};
   const fn = new LocalFunction(
     { dir: command.dir, startTimeout: command.startTimeout * 1000, output: io.stdout, env: io.env, signal: signals.signal },
     output,
   );
+  const { config } = functionOf(command.dir, { env: io.env });
+  const trigger = new HttpTrigger(fn, output, { config, defaultDomain: command.defaultDomain });
   const serve = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
-    forward(req, res, fn, output, expectsContinue).catch((error: unknown) => {
+    forward(req, res, trigger, expectsContinue).catch((error: unknown) => {
       output.warn(`fc-runtime local: ${String(req.method)} ${String(req.url)}: ${(error as Error).message}\n`);
       res.destroy();
     });
   };
-  const server = createServer({ requestTimeout: 0 }, serve(false)).on('checkContinue', serve(true));
+  // Headers past FC's 8 KB reach the front, which answers them as FC does, rather than Node's 431.
+  const server = createServer({ requestTimeout: 0, maxHeaderSize: 64 * 1024 }, serve(false)).on('checkContinue', serve(true));
   try {
     // The port first: a port in use fails before any runtime starts.
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(listenFailure(error, command.port)));
       server.listen(command.port, HOST, () => resolve());
     });
+    const codeWatch = watchCodeFolder(config.codeDir, (file) => output.warn(codeFolderWarning(file)));
+    stopWatching = () => codeWatch.close();
     let instance;
     try {
       instance = await fn.start();
@@ -66,6 +75,7 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
     output.say('fc-runtime local: stopped.\n');
     return 0;
   } finally {
+    stopWatching();
     signals.dispose();
     server.close();
     if (typeof server.closeAllConnections === 'function') server.closeAllConnections();
