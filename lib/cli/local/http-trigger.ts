@@ -137,7 +137,7 @@ async function invoke(trigger: HttpTrigger, call: Invocation, reply: Reply, expe
     const { size } = trigger.slots;
     trigger.warnOnce(
       'slots',
-      `fc-runtime local: ${size} request${size === 1 ? '' : 's'} in flight fill the function's instanceConcurrency (${size}); ` +
+      `fc-runtime local: the function's instanceConcurrency (${size}) is taken by requests in flight; ` +
         'later ones wait for a free slot here, on the one local instance (FC would start another instance).\n',
     );
   }
