@@ -310,7 +310,9 @@ describe('fc-runtime check: the verdicts', () => {
       const expected =
         '; FC sends the next request on a connection the server closed while idle: a GET is retried, a POST fails with 502 ' +
         '"Process exited unexpectedly before completing request" — ';
-      expect(line(connectionVerdict({ ...quiet, server: server({ keepAliveTimeout: 5000 }) }))).to.contain(`keepAliveTimeout 5 s${expected}`);
+      expect(line(connectionVerdict({ ...quiet, server: server({ keepAliveTimeout: 5000 }) }))).to.contain(
+        `keepAliveTimeout 5 s${expected}`,
+      );
       expect(line(connectionVerdict({ server: undefined, answers: [], idle: { ms: 1004, closed: true } }))).to.contain(expected);
       expect(line(connectionVerdict({ ...quiet, server: server({ requestTimeout: 300_000 }) }))).not.to.contain('a POST fails');
     });

@@ -203,7 +203,10 @@ describe('fc-runtime check', () => {
       const result = await check(
         site({ bootstrap: bootstrap('unset NODE_OPTIONS\nexec node server.js handmade idle-timeout'), 'server.js': HANDMADE }),
       );
-      expectFailures(result, /^✖ connections are cut before FC's 15 minutes: an idle connection closed within 1(\.\d)? s; FC sends the next request .* — /);
+      expectFailures(
+        result,
+        /^✖ connections are cut before FC's 15 minutes: an idle connection closed within 1(\.\d)? s; FC sends the next request .* — /,
+      );
       expect(result.passed.join('\n')).to.match(
         /^✔ no response header FC reserves .*; Node's own connection and date could not be told from the app's$/m,
       );

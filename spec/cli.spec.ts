@@ -61,7 +61,12 @@ describe('fc-runtime', () => {
         {},
         { name: 'local invoke', dir: 'fn', event: '-', startTimeout: 30 },
       ],
-      ['local start on the default port', ['local', 'start'], {}, { name: 'local start', dir: '.', port: 8000, startTimeout: 30, defaultDomain: false }],
+      [
+        'local start on the default port',
+        ['local', 'start'],
+        {},
+        { name: 'local start', dir: '.', port: 8000, startTimeout: 30, defaultDomain: false },
+      ],
       [
         'local start, port from the env',
         ['local', 'start'],

@@ -66,7 +66,7 @@ describe('fc-runtime local start: the HTTP front, as FC 3.0 keeps it', () => {
     before(async () => ({ child, port } = await start({})));
     after(() => stop(child));
 
-    it('cuts an invocation past the timeout with 502, x-fc-error-type UnhandledInvocationError and FC\'s message; the runtime\'s request is aborted, the instance kept', async () => {
+    it("cuts an invocation past the timeout with 502, x-fc-error-type UnhandledInvocationError and FC's message; the runtime's request is aborted, the instance kept", async () => {
       const { pid } = JSON.parse((await send(port, '/stats')).text) as { pid: number };
       const started = Date.now();
       const reply = await send(port, '/slow?ms=5000');
@@ -96,7 +96,9 @@ describe('fc-runtime local start: the HTTP front, as FC 3.0 keeps it', () => {
         expect(reply.status).to.equal(400);
         expect(JSON.parse(reply.text)).to.include({ ErrorCode: 'InvalidArgument' });
       }
-      await child.waitFor(/GET \/echo\/headers: the request headers are \d+ bytes, over FC's 8 KB limit\. Answered 400 InvalidArgument, as FC does/);
+      await child.waitFor(
+        /GET \/echo\/headers: the request headers are \d+ bytes, over FC's 8 KB limit\. Answered 400 InvalidArgument, as FC does/,
+      );
       await child.waitFor(/GET \/echo\/path\?q=p+: the path with its query is \d+ bytes, over FC's 4 KB limit/);
       expect(child.stdout).not.to.match(/^got GET \/echo\/(headers|path)/m);
     });
@@ -131,7 +133,8 @@ describe('fc-runtime local start: the HTTP front, as FC 3.0 keeps it', () => {
       const reply = await send(port, '/html');
       expect(reply.headers['content-disposition']).to.equal('inline');
       await send(port, '/html');
-      const warning = /GET \/html answers HTML, and no custom domain routes to the function: .* Add an fc3-domain resource with `domainName: auto` to s\.yaml; --default-domain shows/;
+      const warning =
+        /GET \/html answers HTML, and no custom domain routes to the function: .* Add an fc3-domain resource with `domainName: auto` to s\.yaml; --default-domain shows/;
       await child.waitFor(warning);
       expect(count(child.stderr, warning)).to.equal(1);
     });
@@ -145,7 +148,7 @@ describe('fc-runtime local start: the HTTP front, as FC 3.0 keeps it', () => {
   });
 
   describe('with --default-domain', () => {
-    it('answers everything with content-disposition: attachment, as FC\'s default trigger domain does, and gives no HTML warning', async () => {
+    it("answers everything with content-disposition: attachment, as FC's default trigger domain does, and gives no HTML warning", async () => {
       const { child, port } = await start({}, ['--default-domain']);
       try {
         const html = await send(port, '/html');
@@ -182,7 +185,7 @@ describe('fc-runtime local start: the HTTP front, as FC 3.0 keeps it', () => {
       expect(child.stderr).not.to.contain('idle keep-alive connection');
     });
 
-    it('answers a POST sent after the function closed the idle connection 502 with FC\'s message and a line naming keepAliveTimeout; the next one works', async () => {
+    it("answers a POST sent after the function closed the idle connection 502 with FC's message and a line naming keepAliveTimeout; the next one works", async () => {
       await idleClosed();
       const failed = await send(port, '/echo', { method: 'POST', body: 'data' });
       expect(failed.status).to.equal(502);
@@ -191,7 +194,9 @@ describe('fc-runtime local start: the HTTP front, as FC 3.0 keeps it', () => {
       await child.waitFor(
         /POST \/echo: the function's server closed its idle keep-alive connection after \d+\.\d s \(its keepAliveTimeout; .*set server\.keepAliveTimeout = 0/,
       );
-      expect(child.stdout).not.to.match(new RegExp(`^got POST /echo 4 bytes ${escapeRegExp(String(failed.headers['x-fc-request-id']))}$`, 'm'));
+      expect(child.stdout).not.to.match(
+        new RegExp(`^got POST /echo 4 bytes ${escapeRegExp(String(failed.headers['x-fc-request-id']))}$`, 'm'),
+      );
       expect((await send(port, '/echo', { method: 'POST', body: 'data' })).text).to.equal('POST 4');
     });
 
@@ -199,7 +204,9 @@ describe('fc-runtime local start: the HTTP front, as FC 3.0 keeps it', () => {
       await idleClosed();
       const reply = await send(port, '/echo');
       expect(reply.text).to.equal('GET 0');
-      await child.waitFor(/GET \/echo: the function's server closed its idle keep-alive connection .*FC retries a GET on a new connection, a POST would fail/);
+      await child.waitFor(
+        /GET \/echo: the function's server closed its idle keep-alive connection .*FC retries a GET on a new connection, a POST would fail/,
+      );
     });
   });
 

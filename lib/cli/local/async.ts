@@ -1,11 +1,15 @@
 // FC's asynchronous HTTP invocation (`x-fc-invocation-type: Async`): the body read whole within FC's 128 KB, and an answer nobody reads.
-import type { IncomingMessage, OutgoingHttpHeaders } from 'http';
+import type { IncomingMessage } from 'http';
 import { Writable } from 'stream';
 import { MAX_ASYNC_BODY_BYTES } from '../fc/limits';
 
 /** Whether the client asked FC to run its request later. */
 export function isAsync(req: IncomingMessage): boolean {
-  return String(req.headers['x-fc-invocation-type'] ?? '').trim().toLowerCase() === 'async';
+  return (
+    String(req.headers['x-fc-invocation-type'] ?? '')
+      .trim()
+      .toLowerCase() === 'async'
+  );
 }
 
 /**
@@ -34,7 +38,7 @@ export class Discard extends Writable {
   statusCode = 0;
   headersSent = false;
 
-  writeHead(status: number, _message?: string, _headers?: OutgoingHttpHeaders | string[]): this {
+  writeHead(status: number): this {
     this.statusCode = status;
     this.headersSent = true;
     return this;

@@ -72,14 +72,24 @@ interface Invocation {
   body: IncomingMessage | Buffer;
 }
 
-const htmlType = (type: unknown) => /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(String(type ?? ''));
+interface AnswerOptions {
+  /** The request body was not read: the connection cannot be reused. */
+  close?: boolean;
+  /** FC is documented to answer so. */
+  documented?: boolean;
+  /** The body, when FC's is not `{ErrorCode, ErrorMessage}`. */
+  body?: object;
+  headers?: OutgoingHttpHeaders;
+}
+
+const htmlType = (type: string | undefined) => /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(type ?? '');
 
 /**
  * Runs one invocation on the function and writes the answer to `reply`, as FC does: a free slot of
  * instanceConcurrency first, the function's timeout, FC's limits and forbidden headers, and FC's
  * error JSON (with a warning line) for what the front answers itself.
  */
-async function invoke(trigger: HttpTrigger, call: Invocation, reply: Reply, expectsContinue = false): Promise<void> {
+async function invoke(trigger: HttpTrigger, call: Invocation, reply: Reply): Promise<void> {
   const { fn, output, options } = trigger;
   const { requestId, what } = call;
   const started = process.hrtime.bigint();
@@ -106,7 +116,7 @@ async function invoke(trigger: HttpTrigger, call: Invocation, reply: Reply, expe
     status: number,
     code: string,
     message: string,
-    { close = false, documented = false, body = { ErrorCode: code, ErrorMessage: message } as object, headers = {} } = {},
+    { close = false, documented = false, body, headers }: AnswerOptions = {},
   ) => {
     if (answeredBy !== undefined || reply.destroyed) {
       reply.destroy();
@@ -115,7 +125,7 @@ async function invoke(trigger: HttpTrigger, call: Invocation, reply: Reply, expe
     answeredBy = 'front';
     note = code;
     output.warn(`fc-runtime local: ${what}: ${message} Answered ${status} ${code}${documented ? ', as FC does' : ''}.\n`);
-    const text = JSON.stringify(body);
+    const text = JSON.stringify(body ?? { ErrorCode: code, ErrorMessage: message });
     reply.writeHead(status, undefined, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),
@@ -142,8 +152,12 @@ async function invoke(trigger: HttpTrigger, call: Invocation, reply: Reply, expe
     );
   }
   const release = await trigger.slots.take();
-  if (reply.destroyed) return release();
-  if (expectsContinue) (reply as ServerResponse).writeContinue();
+  // The client may have gone while its request waited.
+  const gone = () => reply.destroyed;
+  if (gone()) {
+    release();
+    return;
+  }
 
   let ready: Instance;
   try {
@@ -154,7 +168,10 @@ async function invoke(trigger: HttpTrigger, call: Invocation, reply: Reply, expe
     answer(502, 'FunctionNotReady', error.message, { close: streamed });
     return;
   }
-  if (reply.destroyed) return release();
+  if (gone()) {
+    release();
+    return;
+  }
 
   const idleMs = ready.client.agent.takeClosedIdle();
   if (idleMs !== undefined) {
@@ -305,12 +322,18 @@ export async function forward(req: IncomingMessage, res: ServerResponse, trigger
   };
 
   const overLimit = requestOverLimit(String(req.url), req.rawHeaders);
-  if (overLimit !== undefined) return refuse(overLimit);
+  if (overLimit !== undefined) {
+    refuse(overLimit);
+    return;
+  }
   const limit = later ? MAX_ASYNC_BODY_BYTES : MAX_BODY_BYTES;
   const limitText = later ? "FC's 128 KB limit for an asynchronous invocation" : "FC's 32 MB limit for a synchronous invocation";
   const declared = Number(req.headers['content-length']);
   // Before `100 Continue`, if the client asked: a client that waits sends no body at all.
-  if (declared > limit) return refuse(`the request body is ${sizeText(declared)}, over ${limitText}.`);
+  if (declared > limit) {
+    refuse(`the request body is ${sizeText(declared)}, over ${limitText}.`);
+    return;
+  }
 
   // From rawHeaders: every value of a repeated header, in the client's order.
   const headers: Record<string, string[]> = {};
@@ -326,13 +349,23 @@ export async function forward(req: IncomingMessage, res: ServerResponse, trigger
   for (const [name, values] of Object.entries(headers)) forwarded[name] = values.length === 1 ? values[0] : values;
   const call = { requestId, what, method: req.method ?? 'GET', url: req.url ?? '/', headers: forwarded };
 
-  if (!later) return invoke(trigger, { ...call, body: req }, res, expectsContinue);
-
   if (expectsContinue) res.writeContinue();
+  if (!later) {
+    await invoke(trigger, { ...call, body: req }, res);
+    return;
+  }
+
   const body = await readAsyncBody(req);
-  if (body === undefined) return refuse(`the request body is more than 128 KB, over ${limitText}.`);
+  if (body === undefined) {
+    refuse(`the request body is more than 128 KB, over ${limitText}.`);
+    return;
+  }
   // FC queues it and answers at once; the function's answer goes nowhere but the log.
-  res.writeHead(202, { 'content-length': 0, 'x-fc-request-id': requestId, ...(trigger.options.defaultDomain ? { 'content-disposition': 'attachment' } : {}) });
+  res.writeHead(202, {
+    'content-length': 0,
+    'x-fc-request-id': requestId,
+    ...(trigger.options.defaultDomain ? { 'content-disposition': 'attachment' } : {}),
+  });
   res.end();
   trigger.output.say(summaryLine({ what, status: 202, ms: 0, requestId, note: 'queued (x-fc-invocation-type: Async)' }));
   forwarded['content-length'] = String(body.length);
