@@ -7,7 +7,8 @@ import { watchCodeFolder } from '../fc/code-watch';
 import { stopSignals } from '../fc/signals';
 import { functionOf } from '../fc/s-yaml';
 import { LocalFunction, type FrontOutput } from './function';
-import { forward, HttpTrigger } from './http-trigger';
+import { forward } from './http-trigger';
+import { HttpTrigger } from './invocation';
 import { codeFolderWarning } from './summary';
 
 const HOST = '127.0.0.1';
