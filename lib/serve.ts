@@ -2,6 +2,7 @@
 import createDebug from 'debug';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import { errorText } from './control/respond';
+import { hooksLine, printHooks } from './hooks-line';
 import { ERROR, initedLine } from './logging/format';
 import { logger } from './logging/logger';
 import { Runtime, runtimeOf } from './middleware';
@@ -127,6 +128,12 @@ export function adoptServer(server: Server, front: Front): void {
     if (inited) return;
     inited = true;
     process.stdout.write(initedLine(front.runtimeName));
+    if (printHooks(process.env)) {
+      const { initialize, preStop } = front.runtime.settings;
+      process.stdout.write(
+        hooksLine({ initialize: initialize !== undefined, preStop: preStop !== undefined, node: process.versions.node }),
+      );
+    }
   });
 }
 

@@ -46,6 +46,8 @@ describe('fc-runtime', () => {
   after(removeSites);
 
   describe('the command line', () => {
+    /** No --function, no local values, FC's own start limit (120 s with s.yaml, 30 s without). */
+    const FC_OWN = { functionName: undefined, env: {}, envFile: undefined, startTimeout: undefined, functionPort: undefined };
     const cases: [string, string[], NodeJS.ProcessEnv, CliCommand][] = [
       ['init with defaults', ['init'], {}, { name: 'init', dir: '.', entry: undefined, start: false, force: false }],
       [
@@ -59,34 +61,71 @@ describe('fc-runtime', () => {
         'local invoke from stdin',
         ['local', 'invoke', 'fn', '--event', '-'],
         {},
-        { name: 'local invoke', dir: 'fn', event: '-', startTimeout: 30 },
+        { name: 'local invoke', dir: 'fn', event: '-', ...FC_OWN },
       ],
       [
         'local start on the default port',
         ['local', 'start'],
         {},
-        { name: 'local start', dir: '.', port: 8000, startTimeout: 30, defaultDomain: false },
+        { name: 'local start', dir: '.', port: 8000, defaultDomain: false, ...FC_OWN },
       ],
       [
         'local start, port from the env',
         ['local', 'start'],
         { FC_LOCAL_PORT: '8100' },
-        { name: 'local start', dir: '.', port: 8100, startTimeout: 30, defaultDomain: false },
+        { name: 'local start', dir: '.', port: 8100, defaultDomain: false, ...FC_OWN },
       ],
       [
         'local start, the flag over the env',
         ['local', 'start', '-p', '8200'],
         { FC_LOCAL_PORT: '8100' },
-        { name: 'local start', dir: '.', port: 8200, startTimeout: 30, defaultDomain: false },
+        { name: 'local start', dir: '.', port: 8200, defaultDomain: false, ...FC_OWN },
+      ],
+      [
+        'local start of one function of s.yaml, with local values',
+        [
+          'local',
+          'start',
+          'app',
+          '--function',
+          'web',
+          '--env',
+          'A=1',
+          '--env',
+          'B=x=y',
+          '--env',
+          'A=2',
+          '--env-file',
+          '.env.local',
+          '--function-port',
+          '0',
+        ],
+        {},
+        {
+          name: 'local start',
+          dir: 'app',
+          port: 8000,
+          functionName: 'web',
+          env: { A: '2', B: 'x=y' },
+          envFile: '.env.local',
+          startTimeout: undefined,
+          functionPort: 0,
+          defaultDomain: false,
+        },
       ],
       [
         "local start as FC's default domain answers",
         ['local', 'start', 'fn', '--default-domain'],
         {},
-        { name: 'local start', dir: 'fn', port: 8000, startTimeout: 30, defaultDomain: true },
+        { name: 'local start', dir: 'fn', port: 8000, defaultDomain: true, ...FC_OWN },
       ],
-      ['check with a short start limit', ['check', 'fn', '--start-timeout', '1.5'], {}, { name: 'check', dir: 'fn', startTimeout: 1.5 }],
-      ['check, start limit from the env', ['check'], { FC_START_TIMEOUT: '5' }, { name: 'check', dir: '.', startTimeout: 5 }],
+      [
+        'check with a short start limit',
+        ['check', 'fn', '--start-timeout', '1.5'],
+        {},
+        { name: 'check', dir: 'fn', ...FC_OWN, startTimeout: 1.5 },
+      ],
+      ['check, start limit from the env', ['check'], { FC_START_TIMEOUT: '5' }, { name: 'check', dir: '.', ...FC_OWN, startTimeout: 5 }],
       ['pack with defaults', ['pack'], {}, { name: 'pack', dir: '.', output: 'code.zip' }],
       ['pack to a file', ['pack', 'site', '-o', '/tmp/site.zip'], {}, { name: 'pack', dir: 'site', output: '/tmp/site.zip' }],
     ];
@@ -109,6 +148,13 @@ describe('fc-runtime', () => {
       ],
       ['a start limit of 0', ['check', '--start-timeout', '0'], {}, /argument '0' is invalid\. a number of seconds above 0 is expected/],
       ['start without its entry', ['start'], {}, /^fc-runtime: missing required argument 'entry' \(see --help\)$/],
+      [
+        '--env without a value',
+        ['local', 'start', '--env', 'A'],
+        {},
+        /argument 'A' is invalid\. KEY=VALUE expected, KEY a variable name\./,
+      ],
+      ['--env with no name', ['local', 'invoke', '--env', '=1'], {}, /argument '=1' is invalid\. KEY=VALUE expected/],
     ];
     for (const [what, argv, env, message] of wrong) {
       it(`refuses ${what} with one line and exit code 1`, () => {

@@ -44,7 +44,7 @@ async function start(files: Record<string, SiteFile>, args: string[] = []): Prom
   const [port, runtimePort] = await freePorts(2);
   const dir = makeSite({ ...SITE, 's.yaml': sYaml(runtimePort), ...files });
   const child = cli(['local', 'start', dir, '--port', String(port), ...args]);
-  await child.waitFor(/Ctrl-C sends \/pre-stop/);
+  await child.waitFor(/Ctrl-C (sends \/pre-stop and )?stops it/);
   return { child, port, dir };
 }
 
@@ -215,7 +215,7 @@ describe('fc-runtime local start: the HTTP front, as FC 3.0 keeps it', () => {
     const dir = makeSite(SITE);
     const child = cli(['local', 'start', dir, '--port', String(port)]);
     try {
-      await child.waitFor(/Ctrl-C sends \/pre-stop/);
+      await child.waitFor(/Ctrl-C (sends \/pre-stop and )?stops it/);
       expect((await send(port, '/slow?ms=1500')).text).to.equal('slept 1500');
     } finally {
       await stop(child);

@@ -13,24 +13,34 @@ export interface StartCommand {
   name: 'start';
   entry: string;
 }
-export interface LocalInvokeCommand {
+/** Which function of s.yaml a command runs, and the local values it runs with. */
+export interface FunctionSelection {
+  /** `--function NAME`: one of several functions in s.yaml. */
+  functionName: string | undefined;
+  /** `--env KEY=VALUE`, repeatable: over the function's own environmentVariables. */
+  env: Record<string, string>;
+  /** `--env-file FILE` (dotenv format): over environmentVariables, under --env. */
+  envFile: string | undefined;
+  /** `--start-timeout`: undefined for FC's own (120 s with s.yaml, 30 s for a bare bootstrap folder). */
+  startTimeout: number | undefined;
+  /** `--function-port`: the port the function listens on here, over customRuntimeConfig.port; 0 for any free one. */
+  functionPort: number | undefined;
+}
+export interface LocalInvokeCommand extends FunctionSelection {
   name: 'local invoke';
   dir: string;
   event: string | undefined;
-  startTimeout: number;
 }
-export interface LocalStartCommand {
+export interface LocalStartCommand extends FunctionSelection {
   name: 'local start';
   dir: string;
   port: number;
-  startTimeout: number;
   /** Answer as FC's default trigger domain does: `content-disposition: attachment` on everything. */
   defaultDomain: boolean;
 }
-export interface CheckCommand {
+export interface CheckCommand extends FunctionSelection {
   name: 'check';
   dir: string;
-  startTimeout: number;
 }
 export interface PackCommand {
   name: 'pack';
@@ -53,6 +63,20 @@ function port(text: string): number {
   return value;
 }
 
+function portOrZero(text: string): number {
+  return text === '0' ? 0 : port(text);
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `--env KEY=VALUE`, added to the ones before it. */
+function envPair(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = text.indexOf('=');
+  const name = at === -1 ? text : text.slice(0, at);
+  if (at === -1 || !ENV_NAME.test(name)) throw new InvalidArgumentError('KEY=VALUE expected, KEY a variable name.');
+  return { ...previous, [name]: text.slice(at + 1) };
+}
+
 function seconds(text: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
@@ -65,6 +89,7 @@ interface Setting<T> {
   key: string;
   flags: string;
   env: string;
+  /** undefined: the command decides (and says so in its help). */
   defaultValue: T;
   description: string;
   parse: (text: string) => T;
@@ -78,24 +103,25 @@ const PORT: Setting<number> = {
   description: 'port of the local HTTP trigger',
   parse: port,
 };
-const START_TIMEOUT: Setting<number> = {
+const START_TIMEOUT: Setting<number | undefined> = {
   key: 'startTimeout',
   flags: '--start-timeout <seconds>',
   env: 'FC_START_TIMEOUT',
-  defaultValue: 30,
-  description: 'how long the server has to start listening, as FC allows',
+  defaultValue: undefined,
+  description: "how long the server has to start listening (default: FC 3.0's 120 s with s.yaml, else FC 2.0's 30 s)",
   parse: seconds,
 };
 
 function option<T>(setting: Setting<T>): Option {
-  return new Option(setting.flags, `${setting.description} (env ${setting.env})`).default(setting.defaultValue).argParser(setting.parse);
+  const option = new Option(setting.flags, `${setting.description} (env ${setting.env})`).argParser(setting.parse);
+  return setting.defaultValue === undefined ? option : option.default(setting.defaultValue);
 }
 
 /** The setting's value: the flag if given, else its env var, else the default. */
 function settle<T>(command: Command, setting: Setting<T>, env: NodeJS.ProcessEnv): T {
   const text = env[setting.env];
-  if (command.getOptionValueSource(setting.key) !== 'default' || text === undefined || text === '') {
-    return command.getOptionValue(setting.key) as T;
+  if (command.getOptionValueSource(setting.key) === 'cli' || text === undefined || text === '') {
+    return (command.getOptionValue(setting.key) as T | undefined) ?? setting.defaultValue;
   }
   try {
     return setting.parse(text);
@@ -141,6 +167,25 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output:
     .exitOverride();
 
   const configure = (command: Command) => command.exitOverride().configureOutput(program.configureOutput());
+  /** The options of every command that runs the function: which one, with what local values, how long it may take to start. */
+  const runsFunction = (command: Command) =>
+    command
+      .option('--function <name>', 'the function of s.yaml to run, when it has several (its resource key or functionName)')
+      .option('--env <KEY=VALUE>', "a local value over the function's environmentVariables (repeatable)", envPair)
+      .option('--env-file <file>', 'local values from a dotenv file, under --env')
+      .option(
+        '--function-port <port>',
+        'where the function listens here, over customRuntimeConfig.port (0: any free port), for an app that reads FC_CUSTOM_LISTEN_PORT',
+        portOrZero,
+      )
+      .addOption(option(START_TIMEOUT));
+  const selection = (command: Command): FunctionSelection => ({
+    functionName: command.getOptionValue('function') as string | undefined,
+    env: (command.getOptionValue('env') as Record<string, string> | undefined) ?? {},
+    envFile: command.getOptionValue('envFile') as string | undefined,
+    startTimeout: settle(command, START_TIMEOUT, env),
+    functionPort: command.getOptionValue('functionPort') as number | undefined,
+  });
 
   program
     .command('init')
@@ -159,45 +204,38 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output:
     .action((entry: string) => {
       parsed = { name: 'start', entry };
     });
-  const local = program.command('local').description('a local Function Compute: run dir/bootstrap the way FC does');
-  local
-    .command('invoke')
-    .description('start the function, send /initialize and one event to /invoke, print the answer, stop it')
-    .argument('[dir]', 'code folder', '.')
-    .option('--event <file>', "the event's bytes: a file, or - for stdin (default: empty)")
-    .addOption(option(START_TIMEOUT))
-    .action((dir: string, _opts: unknown, command: Command) => {
-      parsed = {
-        name: 'local invoke',
-        dir,
-        event: command.getOptionValue('event') as string | undefined,
-        startTimeout: settle(command, START_TIMEOUT, env),
-      };
-    });
-  local
-    .command('start')
-    .description('start the function behind a local HTTP trigger; Ctrl-C sends /pre-stop and stops it')
-    .argument('[dir]', 'code folder', '.')
-    .addOption(option(PORT))
-    .addOption(option(START_TIMEOUT))
-    .option('--default-domain', "answer as FC's default domain does: content-disposition: attachment (browsers download pages)", false)
-    .action((dir: string, opts: { defaultDomain: boolean }, command: Command) => {
-      parsed = {
-        name: 'local start',
-        dir,
-        port: settle(command, PORT, env),
-        startTimeout: settle(command, START_TIMEOUT, env),
-        defaultDomain: opts.defaultDomain,
-      };
-    });
-  program
-    .command('check')
-    .description('check what FC would reject; one line per check with its fix, exit 1 on any failure')
-    .argument('[dir]', 'code folder', '.')
-    .addOption(option(START_TIMEOUT))
-    .action((dir: string, _opts: unknown, command: Command) => {
-      parsed = { name: 'check', dir, startTimeout: settle(command, START_TIMEOUT, env) };
-    });
+  const local = program
+    .command('local')
+    .description('a local Function Compute 3.0: run the function of s.yaml (or dir/bootstrap) the way FC does');
+  runsFunction(
+    local
+      .command('invoke')
+      .description(
+        'start the function as s.yaml (or dir/bootstrap) says, send /initialize if configured and one event, print the answer, stop it',
+      )
+      .argument('[dir]', 'the folder of s.yaml (or the code folder)', '.')
+      .option('--event <file>', "the event's bytes: a file, or - for stdin (default: empty)"),
+  ).action((dir: string, _opts: unknown, command: Command) => {
+    parsed = { name: 'local invoke', dir, event: command.getOptionValue('event') as string | undefined, ...selection(command) };
+  });
+  runsFunction(
+    local
+      .command('start')
+      .description('start the function behind a local HTTP trigger; Ctrl-C sends /pre-stop (if configured) and stops it')
+      .argument('[dir]', 'the folder of s.yaml (or the code folder)', '.')
+      .addOption(option(PORT))
+      .option('--default-domain', "answer as FC's default domain does: content-disposition: attachment (browsers download pages)", false),
+  ).action((dir: string, opts: { defaultDomain: boolean }, command: Command) => {
+    parsed = { name: 'local start', dir, port: settle(command, PORT, env), defaultDomain: opts.defaultDomain, ...selection(command) };
+  });
+  runsFunction(
+    program
+      .command('check')
+      .description('check what FC would reject; one line per check with its fix, exit 1 on any failure')
+      .argument('[dir]', 'the folder of s.yaml (or the code folder)', '.'),
+  ).action((dir: string, _opts: unknown, command: Command) => {
+    parsed = { name: 'check', dir, ...selection(command) };
+  });
   program
     .command('pack')
     .description('write the code ZIP FC takes: bootstrap executable, dev-only and VCS files left out')

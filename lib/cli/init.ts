@@ -1,8 +1,9 @@
-// fc-runtime init: writes the bootstrap FC runs — the shebang, a PATH with FC's Node on it, one exec line.
+// fc-runtime init: writes the bootstrap FC runs — the shebang, a PATH with FC's Node on it, one exec line — and an s.yaml when there is none.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { UserError } from '../user-error';
 import type { InitCommand, Io } from './args';
+import { writeSYaml } from './fc/s-yaml-template';
 
 // custom.debian10 has Node under /var/fc/lang but not on PATH, and a Node.js layer puts it under
 // /opt: a bootstrap that only says `node` fails with CAFileNotFound. The layer, chosen by the user,
@@ -71,5 +72,6 @@ export function init(command: InitCommand, io: Io): number {
   // writeFileSync's mode applies only to a new file, and through the umask: set it outright.
   chmodSync(file, 0o755);
   io.stdout.write(`Wrote ${shown} (mode 755): node -r express-fc-runtime/${command.start ? 'start' : 'register'} ${entry}\n`);
+  writeSYaml(dir, entry, command.force, io.stdout);
   return 0;
 }

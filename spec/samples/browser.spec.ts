@@ -16,7 +16,10 @@ describe('samples/classic-site in headless Chromium, through the local Function 
         `${CHROMIUM} is missing: this check needs Debian's chromium (run scripts/install-chromium.sh, or set CHROMIUM_PATH).`,
       );
     }
-    [fc, browser] = await Promise.all([startLocal('classic-site'), chromium.launch({ executablePath: CHROMIUM, timeout: 30_000 })]);
+    [fc, browser] = await Promise.all([
+      startLocal('classic-site', { SESSION_KEYS: 'spec-session-key' }),
+      chromium.launch({ executablePath: CHROMIUM, timeout: 30_000 }),
+    ]);
   });
 
   after(async () => {

@@ -44,7 +44,7 @@ describe("samples/classic-fc-function: FC's classic Node.js runtime, unchanged i
       const result = await invokeLocal('classic-fc-function', { file: 'events/order.json' });
       expect(result.code, result.stderr).to.equal(0);
       const invokeId = result.idOf('Invoke');
-      expect(JSON.parse(result.stdout)).to.deep.equal({ ...PRICED, pricedBy: 'classic-fc-function', requestId: invokeId });
+      expect(JSON.parse(result.stdout)).to.deep.equal({ ...PRICED, pricedBy: 'price-order', requestId: invokeId });
       const initializeId = result.idOf('Initialize');
       expect(result.linesOf('Initialize')).to.have.length(1);
       expect(result.linesOf('Initialize')[0]).to.match(logLine(initializeId, 'INFO', 'loaded tax rates for 4 regions'));

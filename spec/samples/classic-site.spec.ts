@@ -112,7 +112,7 @@ describe('samples/classic-site: an Express 4 site moved with only a bootstrap', 
     let fc: LocalFc;
 
     before(async () => {
-      fc = await startLocal('classic-site');
+      fc = await startLocal('classic-site', { SESSION_KEYS: 'spec-session-key' });
     });
 
     after(async () => {

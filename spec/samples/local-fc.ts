@@ -43,14 +43,16 @@ function stdoutLines(child: Child): string[] {
 }
 
 /**
- * Runs `fc-runtime local start samples/<name> --port <free port>` and resolves once the front says
- * where it listens. The after() hook of the caller should call `stop()` (or kill the child).
+ * Runs `fc-runtime local start samples/<name> --port <free port>` — the function as the sample's
+ * s.yaml describes it, listening on a free port instead of its 9000 so that runs never collide — and
+ * resolves once the front says where it listens. The after() hook of the caller should call `stop()`
+ * (or kill the child).
  */
 export async function startLocal(name: string, env: Record<string, string> = {}): Promise<LocalFc> {
   const [port] = await freePorts(1);
-  const child = cli(['local', 'start', sampleDir(name), '--port', String(port)], { cwd: ROOT, env });
+  const child = cli(['local', 'start', sampleDir(name), '--port', String(port), '--function-port', '0'], { cwd: ROOT, env });
   const ready = await child.waitFor(/^fc-runtime local: http:\/\/127\.0\.0\.1:\d+\/ /, 30_000);
-  expect(ready).to.contain(`http://127.0.0.1:${port}/ → ${sampleDir(name)}/bootstrap`);
+  expect(ready).to.contain(`http://127.0.0.1:${port}/ → s.yaml `);
   const log = {
     waitFor: (pattern: RegExp) => child.waitFor(pattern, 15_000),
     get stdoutLines() {
@@ -98,7 +100,15 @@ export interface LocalInvocation {
 
 /** `fc-runtime local invoke samples/<name> --event <file>` (a path inside the sample), or the event on stdin. */
 export async function invokeLocal(name: string, event: { file: string } | { input: string }): Promise<LocalInvocation> {
-  const args = ['local', 'invoke', sampleDir(name), '--event', 'file' in event ? join(sampleDir(name), event.file) : '-'];
+  const args = [
+    'local',
+    'invoke',
+    sampleDir(name),
+    '--function-port',
+    '0',
+    '--event',
+    'file' in event ? join(sampleDir(name), event.file) : '-',
+  ];
   const child = cli(args, { cwd: ROOT, input: 'input' in event ? event.input : undefined });
   const code = await child.exited;
   const lines = child.stderr.split('\n');

@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { PRINT_HOOKS_ENV } from '../../hooks-line';
 import type { ResponseRecord, ServerRecord } from './probe';
 
 export class Inside {
@@ -14,10 +15,10 @@ export class Inside {
     writeFileSync(this.loader, `require(${JSON.stringify(join(__dirname, 'probe.js'))}).install(${JSON.stringify(this.reportFile)});\n`);
   }
 
-  /** The environment to start the instance with: the caller's, the probe required by every Node it starts. */
+  /** The environment to start the instance with: the caller's, the probe required by every Node it starts, and the runtime asked for its hooks. */
   env(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     const quoted = `"${this.loader.replace(/(["\\])/g, '\\$1')}"`;
-    return { ...env, NODE_OPTIONS: [env.NODE_OPTIONS, `--require ${quoted}`].filter(Boolean).join(' ') };
+    return { ...env, [PRINT_HOOKS_ENV]: '1', NODE_OPTIONS: [env.NODE_OPTIONS, `--require ${quoted}`].filter(Boolean).join(' ') };
   }
 
   private records(): (ServerRecord | ResponseRecord)[] {

@@ -1,9 +1,10 @@
-// The doctor's output: one `✔ what` or `✖ what — fix` line per check, and the tally at the end.
+// The doctor's output: one `✔ what`, `⚠ what — fix` or `✖ what — fix` line per check, and the tally at the end.
 import type { Check, Verdict } from '../fc/verdict';
 
 export class Report {
   private passed = 0;
   private failed = 0;
+  private warned = 0;
   private readonly fixes: string[] = [];
 
   constructor(private readonly out: NodeJS.WritableStream) {}
@@ -11,6 +12,12 @@ export class Report {
   private pass(what: string): void {
     this.passed += 1;
     this.out.write(`✔ ${what}\n`);
+  }
+
+  private warn(what: string, fix: string): void {
+    this.passed += 1;
+    this.warned += 1;
+    this.out.write(`⚠ ${what} — ${fix}\n`);
   }
 
   private fail(what: string, fix: string): void {
@@ -25,7 +32,8 @@ export class Report {
     for (const check of checks) {
       const verdict = check(evidence);
       if (verdict === undefined) continue;
-      if (verdict.ok) this.pass(verdict.what);
+      if (verdict.ok && verdict.warning !== undefined) this.warn(verdict.what, verdict.warning);
+      else if (verdict.ok) this.pass(verdict.what);
       else this.fail(verdict.what, verdict.fix);
       verdicts.push(verdict);
     }
@@ -46,9 +54,14 @@ export class Report {
     return this.failed;
   }
 
-  /** The closing line: what passed, or how many failed. */
+  get warnings(): number {
+    return this.warned;
+  }
+
+  /** The closing line: what passed, or how many failed; and how many passed with a warning. */
   summary(): string {
     const total = this.passed + this.failed;
-    return this.failed === 0 ? `All ${total} checks passed.\n` : `${this.failed} of ${total} checks failed.\n`;
+    const warnings = this.warned === 0 ? '' : ` (${this.warned} with a warning)`;
+    return this.failed === 0 ? `All ${total} checks passed${warnings}.\n` : `${this.failed} of ${total} checks failed${warnings}.\n`;
   }
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'crypto';
 import { Agent } from 'http';
 import type { Socket } from 'net';
+import { parseHooksLine, type RuntimeHooks } from '../../hooks-line';
 import { INITED_LINE } from '../../logging/format';
 import type { MarkerKind } from '../../routing';
 import { UserError } from '../../user-error';
@@ -9,9 +10,11 @@ import type { Io } from '../args';
 import type { ControlAnswer } from '../fc/answer';
 import { Instance } from '../fc/instance';
 import { listeningAddresses } from '../fc/listening';
+import type { Selected } from '../fc/selection';
 import { stopSignals } from '../fc/signals';
 import { CHECKS, SITE } from './checks';
 import { Inside } from './inside';
+import type { ServerRecord } from './probe';
 import { isMarker, SEE_LOG, type Outcome } from './protocol';
 import type { Report } from './report';
 import { RuntimeLog } from './runtime-log';
@@ -79,8 +82,31 @@ function idleWatch(socket: Socket | undefined): { closed(): boolean; ms(): numbe
   };
 }
 
+/** What the run showed that the checks of the function's configuration compare it with. */
+export interface RunEvidence {
+  hooks?: RuntimeHooks;
+  site?: Outcome;
+  server?: ServerRecord;
+}
+
+/** The hooks line, once the runtime printed it (with the cold-start line). */
+function hooksOf(lines: readonly string[]): RuntimeHooks | undefined {
+  for (const line of lines) {
+    const hooks = parseHooksLine(line);
+    if (hooks !== undefined) return hooks;
+  }
+  return undefined;
+}
+
 /** Everything after the server listens: FC's requests in FC's order, then its goodbye. */
-async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, startTimeout: number, report: Report): Promise<void> {
+async function exercise(
+  instance: Instance,
+  log: RuntimeLog,
+  inside: Inside,
+  startTimeout: number,
+  report: Report,
+  seen: RunEvidence,
+): Promise<void> {
   const { port } = instance.client;
   report.judge(CHECKS.start, {
     startTimeout,
@@ -103,8 +129,11 @@ async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, sta
       LINE_WAIT_MS,
     );
     report.judge(CHECKS.requests, { lines: log.lines, initialize, invoke, site: site.outcome });
+    seen.hooks = hooksOf(log.lines);
+    seen.site = site.outcome;
 
     const server = inside.server(port);
+    seen.server = server;
     const announced = answers.some((a) => a.headers['keep-alive'] !== undefined);
     // Without the server's own settings nor an announced timeout, only holding the connection past Node's default tells.
     if (server === undefined && !announced && site.socket !== undefined) await idle.wait(IDLE_PROOF_MS);
@@ -123,7 +152,8 @@ async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, sta
     agent.destroy();
   }
 
-  const preStop = await control('GET /pre-stop', instance.preStop());
+  // The runtime's own answer to /pre-stop, configured or not: what FC would get once it is.
+  const preStop = await control('GET /pre-stop', instance.client.control('/pre-stop', undefined, REQUEST_MS));
   await log.waitForAll(markers('PreStop', preStop), LINE_WAIT_MS);
   report.judge(CHECKS.preStop, { lines: log.lines, outcome: preStop });
 
@@ -133,10 +163,16 @@ async function exercise(instance: Instance, log: RuntimeLog, inside: Inside, sta
 }
 
 /**
- * Starts dir/bootstrap as FC would and checks what FC needs of the server. Resolves with the stop
+ * Starts the function as FC would and checks what FC needs of the server. Resolves with the stop
  * signal if the user interrupted it (the runtime is stopped), else undefined.
  */
-export async function checkServer(dir: string, startTimeout: number, io: Io, report: Report): Promise<NodeJS.Signals | undefined> {
+export async function checkServer(
+  { config, localEnv, startTimeout: startMs }: Selected,
+  io: Io,
+  report: Report,
+  seen: RunEvidence = {},
+): Promise<NodeJS.Signals | undefined> {
+  const startTimeout = startMs / 1000;
   const log = new RuntimeLog();
   const inside = new Inside();
   const signals = stopSignals();
@@ -144,8 +180,9 @@ export async function checkServer(dir: string, startTimeout: number, io: Io, rep
     let instance: Instance;
     try {
       instance = await Instance.start({
-        dir,
-        startTimeout: startTimeout * 1000,
+        config,
+        localEnv,
+        startTimeout: startMs,
         output: log,
         env: inside.env(io.env),
         signal: signals.signal,
@@ -157,7 +194,7 @@ export async function checkServer(dir: string, startTimeout: number, io: Io, rep
       return undefined;
     }
     signals.onRepeat(() => void instance.kill('SIGKILL'));
-    const outcome = await Promise.race([exercise(instance, log, inside, startTimeout, report), signals.received]);
+    const outcome = await Promise.race([exercise(instance, log, inside, startTimeout, report, seen), signals.received]);
     if (typeof outcome === 'string') {
       await instance.kill();
       return outcome;

@@ -34,6 +34,11 @@ export interface SendOptions {
   agent?: Agent;
 }
 
+/** No answer within the time allowed: FC's timeout, not a runtime that went away. */
+export class TimedOut extends Error {
+  override name = 'TimedOut';
+}
+
 export class FcClient {
   /** Keep-alive connections, kept as FC keeps them. */
   readonly agent = new FcAgent();
@@ -60,7 +65,7 @@ export class FcClient {
       const req = this.request(method, path, headers, agent);
       const unanswered = what === undefined ? 'no answer' : `no answer to ${what}`;
       const timer = Number.isFinite(timeoutMs)
-        ? setTimeout(() => req.destroy(new Error(`${unanswered} within ${timeoutMs / 1000} s`)), timeoutMs)
+        ? setTimeout(() => req.destroy(new TimedOut(`${unanswered} within ${timeoutMs / 1000} s`)), timeoutMs)
         : undefined;
       const fail = (error: Error) => {
         clearTimeout(timer);

@@ -65,6 +65,11 @@ export interface FunctionConfig {
   region: string;
 }
 
+/** Whether the function runs the code folder's `bootstrap`, which FC's bootstrap rules (and their messages) are about. */
+export function runsBootstrap({ command }: Pick<FunctionConfig, 'command'>): boolean {
+  return command === undefined || /^(?:\.\/)?bootstrap$/.test(command[0]);
+}
+
 /** FC 3.0's defaults and limits that shape a function's configuration. */
 export const FC_DEFAULTS = {
   port: 9000,
@@ -99,7 +104,7 @@ export function bootstrapFunction(dir: string): FunctionConfig {
     handler: FC_DEFAULTS.handler,
     memoryMb: FC_DEFAULTS.memoryMb,
     timeoutS: Infinity,
-    initializer: { handler: 'index.initializer', timeoutS: 30 },
+    initializer: { handler: 'index.initializer', timeoutS: 60 },
     preStop: { handler: 'index.preStop', timeoutS: 10 },
     concurrency: Infinity,
     layers: [],

@@ -4,6 +4,7 @@ import createDebug from 'debug';
 import { join } from 'path';
 import { UserError } from '../../user-error';
 import { SPAWN_REFUSALS } from './bootstrap';
+import { runsBootstrap } from './function-config';
 import { accepts, listeningAddresses, reachable } from './listening';
 import { LogStream } from './log-stream';
 
@@ -17,13 +18,15 @@ const DRAIN_MS = 1_000;
 const RECENT_LINES = 100;
 
 export interface ProcessOptions {
-  /** The code folder, resolved, its bootstrap checked: bootstrap's cwd. */
+  /** The code folder, resolved, its bootstrap checked: the runtime's cwd. */
   dir: string;
+  /** `customRuntimeConfig.command` + `args`; undefined: dir/bootstrap. */
+  command: string[] | undefined;
   /** The runtime's whole environment. */
   env: NodeJS.ProcessEnv;
   /** Where FC expects the server; start() resolves once it accepts connections there. */
   port: number;
-  /** How long, in ms, the server has to accept a connection (FC gives 30 s). */
+  /** How long, in ms, the server has to accept a connection (FC 3.0 gives 120 s). */
   startTimeout: number;
   /** Where the runtime's stdout and stderr go, redacted (FC collects stdout as the function's log). */
   output: NodeJS.WritableStream;
@@ -31,14 +34,26 @@ export interface ProcessOptions {
   signal?: AbortSignal;
 }
 
-/** What FC says when a bootstrap cannot be started, with the fix. */
-function spawnFailure(error: NodeJS.ErrnoException): UserError {
+/** What FC says when the runtime cannot be started, with the fix. */
+function spawnFailure(error: NodeJS.ErrnoException, command: string[] | undefined): UserError {
   const code = error.code ?? '';
-  return new UserError(
-    Object.hasOwn(SPAWN_REFUSALS, code)
-      ? SPAWN_REFUSALS[code as keyof typeof SPAWN_REFUSALS]
-      : `bootstrap could not be started: ${error.message}`,
-  );
+  if (runsBootstrap({ command })) {
+    return new UserError(
+      Object.hasOwn(SPAWN_REFUSALS, code)
+        ? SPAWN_REFUSALS[code as keyof typeof SPAWN_REFUSALS]
+        : `bootstrap could not be started: ${error.message}`,
+    );
+  }
+  const [file] = command as string[];
+  if (code === 'ENOENT') {
+    const where = file.includes('/') ? 'in the code folder' : "on the function's PATH";
+    return new UserError(
+      `customRuntimeConfig.command ${file} was not found ${where} (FC: CAFileNotFound); give its path, or set PATH in environmentVariables.`,
+    );
+  }
+  if (code === 'EACCES')
+    return new UserError(`customRuntimeConfig.command ${file} is not executable (FC: permission denied); chmod 755 it.`);
+  return new UserError(`customRuntimeConfig.command ${file} could not be started: ${error.message}`);
 }
 
 export class RuntimeProcess {
@@ -94,11 +109,13 @@ export class RuntimeProcess {
     });
   }
 
-  private async spawn({ dir, env, port, startTimeout, output, signal }: ProcessOptions): Promise<void> {
+  private async spawn({ dir, command, env, port, startTimeout, output, signal }: ProcessOptions): Promise<void> {
     // Its own process group, so Ctrl-C reaches the CLI only and the runtime gets /pre-stop first; and
-    // so kill() can end whatever the bootstrap started.
+    // so kill() can end whatever the bootstrap started. The command runs without a shell, as FC runs it;
+    // a bare name is looked up on the runtime's own PATH.
     const started = Date.now();
-    const child = spawn(join(dir, 'bootstrap'), [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const [file, ...args] = command ?? [join(dir, 'bootstrap')];
+    const child = spawn(file, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     const onLine = (line: string) => {
       this.recentLines.push(line);
@@ -124,7 +141,7 @@ export class RuntimeProcess {
     });
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', (error) => reject(spawnFailure(error)));
+      child.once('error', (error) => reject(spawnFailure(error, command)));
     });
     await spawned;
     debug('bootstrap started (pid %d); waiting for port %d', child.pid, port);
@@ -133,7 +150,8 @@ export class RuntimeProcess {
     while (!(await accepts(port))) {
       if (this.exitStatus !== undefined) {
         await this.kill();
-        throw new UserError(`bootstrap exited (${this.exitStatus}) before listening on port ${port} (FC: CAExited); see its log above.`);
+        const what = runsBootstrap({ command }) ? 'bootstrap' : (command as string[]).join(' ');
+        throw new UserError(`${what} exited (${this.exitStatus}) before listening on port ${port} (FC: CAExited); see its log above.`);
       }
       if (signal?.aborted) {
         await this.kill();
@@ -142,7 +160,7 @@ export class RuntimeProcess {
       if (Date.now() > deadline) {
         await this.kill();
         throw new UserError(
-          `nothing listened on port ${port} within ${startTimeout / 1000} s (FC: FunctionNotStarted); listen on FC_CUSTOM_LISTEN_PORT (or 9000).`,
+          `nothing listened on port ${port} within ${startTimeout / 1000} s (FC: FunctionNotStarted); listen on FC_CUSTOM_LISTEN_PORT (customRuntimeConfig.port, 9000 by default).`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -1,6 +1,7 @@
 // The function behind the local HTTP trigger: one instance at a time, initialized once, and a new one after a crash, as FC does.
 import { randomUUID } from 'crypto';
 import { failed } from '../fc/answer';
+import type { FunctionConfig } from '../fc/function-config';
 import { Instance, type InstanceOptions } from '../fc/instance';
 import { afterEndMarker, summaryLine } from './summary';
 
@@ -26,6 +27,11 @@ export class LocalFunction {
     private readonly options: InstanceOptions,
     private readonly output: FrontOutput,
   ) {}
+
+  /** The function's configuration: what the front enforces (timeout, concurrency, limits). */
+  get config(): FunctionConfig {
+    return this.options.config;
+  }
 
   /** Starts the first instance; its failure (a UserError) is the command's. */
   async start(): Promise<Instance> {
@@ -55,12 +61,14 @@ export class LocalFunction {
     return starting;
   }
 
-  /** FC's `/initialize`, once per instance; a failure is retried by the next request. */
+  /** FC's `/initialize`, once per instance when s.yaml configures an initializer, within its timeout; a failure is retried by the next request. */
   private async initialize(instance: Instance): Promise<void> {
+    const hook = instance.config.initializer;
+    if (hook === undefined) return;
     const requestId = randomUUID();
     const started = Date.now();
     try {
-      const answer = await instance.client.control('/initialize', undefined, undefined, requestId);
+      const answer = await instance.client.control('/initialize', undefined, hook.timeoutS * 1000, requestId);
       await afterEndMarker(instance, requestId);
       this.output.say(summaryLine({ what: 'Initialize', status: answer.status, headers: answer.headers, ms: answer.ms, requestId }));
       if (failed(answer.headers)) throw new NotReady(`the function's initializer failed (${answer.status}); see its log.`);

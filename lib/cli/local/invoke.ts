@@ -4,10 +4,11 @@ import { readFile, stat } from 'fs/promises';
 import { UserError } from '../../user-error';
 import type { Io, LocalInvokeCommand } from '../args';
 import { failed, type ControlAnswer } from '../fc/answer';
+import { TimedOut } from '../fc/client';
 import { Instance } from '../fc/instance';
 import { MAX_BODY_BYTES } from '../fc/limits';
 import { watchCodeFolder } from '../fc/code-watch';
-import { functionOf } from '../fc/s-yaml';
+import { selectFunction } from '../fc/selection';
 import { signalExitCode, stopSignals } from '../fc/signals';
 import { sizeText } from '../size-text';
 import { afterEndMarker, codeFolderWarning, summaryLine } from './summary';
@@ -49,38 +50,74 @@ async function readEvent(file: string | undefined, io: Io): Promise<Buffer> {
   }
 }
 
-/** One control call, its summary line written once the runtime's End marker for it is out (or a moment later). */
-async function call(instance: Instance, what: string, controlPath: string, body: Buffer, io: Io): Promise<ControlAnswer | undefined> {
+/** FC's answer to a call cut at its timeout: the error JSON of a synchronous invocation. */
+const timedOutBody = (what: string, seconds: number) =>
+  Buffer.from(JSON.stringify({ errorMessage: `${what} timed out after ${seconds} seconds` }));
+
+/**
+ * One control call within `timeoutS` (Infinity: none), its summary line written once the runtime's
+ * End marker for it is out (or a moment later). Undefined when it got no answer; FC's timeout answer
+ * when it was cut.
+ */
+async function call(
+  instance: Instance,
+  what: string,
+  controlPath: string,
+  body: Buffer,
+  timeoutS: number,
+  io: Io,
+): Promise<ControlAnswer | undefined> {
   const requestId = randomUUID();
   const started = Date.now();
   let answer: ControlAnswer | undefined;
-  let problem: string | undefined;
+  let problem: Error | undefined;
   try {
-    // The event may run as long as the function's timeout, which FC knows and this does not.
-    answer = await instance.client.control(controlPath, body, controlPath === '/invoke' ? Infinity : undefined, requestId);
+    answer = await instance.client.control(controlPath, body, timeoutS * 1000, requestId);
   } catch (error) {
-    problem = (error as Error).message;
+    problem = error as Error;
   }
   await afterEndMarker(instance, requestId);
+  const ms = Date.now() - started;
+  if (problem instanceof TimedOut) {
+    // FC cuts the call at the function's timeout and answers it failed; the instance lives on.
+    const headers = { 'x-fc-status': '404', 'x-fc-error-type': 'UnhandledInvocationError' };
+    io.stderr.write(
+      summaryLine({ what, status: 'timed out', headers, ms, requestId, note: `cut at the function's timeout, ${timeoutS} s` }),
+    );
+    return {
+      requestId,
+      status: 200,
+      headers,
+      body: timedOutBody(what === 'Invoke' ? 'Function' : 'Function initialization', timeoutS),
+      ms,
+    };
+  }
   if (answer === undefined) {
     const exit = instance.runtime.exitStatus === undefined ? '' : `; the runtime exited (${instance.runtime.exitStatus})`;
-    io.stderr.write(summaryLine({ what, status: 'no answer', ms: Date.now() - started, requestId, note: `${String(problem)}${exit}` }));
+    io.stderr.write(summaryLine({ what, status: 'no answer', ms, requestId, note: `${String(problem?.message)}${exit}` }));
     return undefined;
   }
   io.stderr.write(summaryLine({ what, status: answer.status, headers: answer.headers, ms: answer.ms, requestId }));
   return answer;
 }
 
-/** `/initialize`, then `/invoke` with the event unless the initializer failed; the answer FC would return to the caller, and whether it succeeded. */
+/**
+ * `/initialize` when s.yaml configures an initializer, then `/invoke` with the event unless the
+ * initializer failed, each within its timeout; the answer FC would return to the caller, and whether
+ * it succeeded.
+ */
 async function invokeOnce(instance: Instance, event: Buffer, io: Io): Promise<boolean> {
-  const initialized = await call(instance, 'Initialize', '/initialize', Buffer.alloc(0), io);
-  if (initialized === undefined) return false;
-  if (failed(initialized.headers)) {
-    // FC fails the invocation with the initializer's error.
-    io.stdout.write(initialized.body);
-    return false;
+  const { initializer, timeoutS } = instance.config;
+  if (initializer !== undefined) {
+    const initialized = await call(instance, 'Initialize', '/initialize', Buffer.alloc(0), initializer.timeoutS, io);
+    if (initialized === undefined) return false;
+    if (failed(initialized.headers)) {
+      // FC fails the invocation with the initializer's error.
+      io.stdout.write(initialized.body);
+      return false;
+    }
   }
-  const answer = await call(instance, 'Invoke', '/invoke', event, io);
+  const answer = await call(instance, 'Invoke', '/invoke', event, timeoutS, io);
   if (answer === undefined) return false;
   // Byte for byte, so `> out.json` keeps the answer as it is; a terminal gets a last newline to read it.
   const terminal =
@@ -92,21 +129,15 @@ async function invokeOnce(instance: Instance, event: Buffer, io: Io): Promise<bo
 }
 
 export async function localInvoke(command: LocalInvokeCommand, io: Io): Promise<number> {
+  const { config, localEnv, startTimeout, notes } = selectFunction(command.dir, command, io.env);
   const event = await readEvent(command.event, io);
+  for (const note of notes) io.stderr.write(`fc-runtime local invoke: ${note}\n`);
   const signals = stopSignals();
-  const codeWatch = watchCodeFolder(functionOf(command.dir, { env: io.env }).config.codeDir, (file) =>
-    io.stderr.write(codeFolderWarning(file)),
-  );
+  const codeWatch = watchCodeFolder(config.codeDir, (file) => io.stderr.write(codeFolderWarning(file)));
   try {
     let instance: Instance;
     try {
-      instance = await Instance.start({
-        dir: command.dir,
-        startTimeout: command.startTimeout * 1000,
-        output: io.stderr,
-        env: io.env,
-        signal: signals.signal,
-      });
+      instance = await Instance.start({ config, localEnv, startTimeout, output: io.stderr, env: io.env, signal: signals.signal });
     } catch (error) {
       if (!signals.signal.aborted) throw error;
       io.stderr.write('fc-runtime local invoke: interrupted before the function started; it was stopped.\n');

@@ -1,17 +1,30 @@
 // fc-runtime local start: the function behind a local HTTP trigger on a port, until Ctrl-C stops it FC's way.
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
-import { resolve } from 'path';
+import { join, relative } from 'path';
 import { UserError } from '../../user-error';
 import type { Io, LocalStartCommand } from '../args';
 import { watchCodeFolder } from '../fc/code-watch';
+import type { FunctionConfig } from '../fc/function-config';
+import { selectFunction } from '../fc/selection';
 import { stopSignals } from '../fc/signals';
-import { functionOf } from '../fc/s-yaml';
 import { LocalFunction, type FrontOutput } from './function';
 import { forward } from './http-trigger';
 import { HttpTrigger } from './invocation';
 import { codeFolderWarning } from './summary';
 
 const HOST = '127.0.0.1';
+
+/** What runs, in a few words: `s.yaml web (node server.js in ./app, port 9000, timeout 60 s)`, or the bootstrap's path. */
+function describe(config: FunctionConfig): string {
+  if (config.resource === undefined) return join(config.codeDir, 'bootstrap');
+  const where = relative(config.projectDir, config.codeDir) || '.';
+  const command = config.command?.join(' ') ?? 'bootstrap';
+  const hooks = [config.initializer && 'initializer', config.preStop && 'preStop'].filter(Boolean).join(' and ');
+  return (
+    `s.yaml ${config.resource} (${command} in ${where}, port ${String(config.port)}, ${config.memoryMb} MB, timeout ${config.timeoutS} s, ` +
+    `concurrency ${config.concurrency}${hooks === '' ? '' : `, ${hooks}`})`
+  );
+}
 
 function listenFailure(error: NodeJS.ErrnoException, port: number): UserError {
   if (error.code === 'EADDRINUSE') return new UserError(`port ${port} is in use; stop what listens there or choose another with --port.`);
@@ -21,14 +34,12 @@ function listenFailure(error: NodeJS.ErrnoException, port: number): UserError {
 
 export async function localStart(command: LocalStartCommand, io: Io): Promise<number> {
   const output: FrontOutput = { say: (line) => io.stdout.write(line), warn: (line) => io.stderr.write(line) };
+  const { config, localEnv, startTimeout, notes } = selectFunction(command.dir, command, io.env);
+  for (const note of notes) output.warn(`fc-runtime local: ${note}\n`);
   const signals = stopSignals();
   let stopWatching = () => {};
-  const fn = new LocalFunction(
-    { dir: command.dir, startTimeout: command.startTimeout * 1000, output: io.stdout, env: io.env, signal: signals.signal },
-    output,
-  );
-  const { config } = functionOf(command.dir, { env: io.env });
-  const trigger = new HttpTrigger(fn, output, { config, defaultDomain: command.defaultDomain });
+  const fn = new LocalFunction({ config, localEnv, startTimeout, output: io.stdout, env: io.env, signal: signals.signal }, output);
+  const trigger = new HttpTrigger(fn, output, { config: fn.config, defaultDomain: command.defaultDomain });
   const serve = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
     forward(req, res, trigger, expectsContinue).catch((error: unknown) => {
       output.warn(`fc-runtime local: ${String(req.method)} ${String(req.url)}: ${(error as Error).message}\n`);
@@ -53,8 +64,8 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
       io.stderr.write('fc-runtime local start: interrupted before the function started; it was stopped.\n');
       return 0;
     }
-    // FC initializes an instance before its first request; here at once, so a failing initializer
-    // shows up now (and is retried by the next request, as FC retries it).
+    // FC initializes an instance before its first request (when s.yaml configures an initializer);
+    // here at once, so a failing initializer shows up now (and is retried by the next request, as FC retries it).
     const initialized = fn.ready().then(
       () => undefined,
       (error: unknown) => output.warn(`fc-runtime local: ${(error as Error).message}\n`),
@@ -62,12 +73,14 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
     await Promise.race([initialized, signals.received]);
     if (!signals.signal.aborted)
       output.say(
-        `fc-runtime local: http://${HOST}:${command.port}/ → ${resolve(command.dir)}/bootstrap ` +
-          `(pid ${String(instance.runtime.pid)}, listening after ${instance.runtime.startMs} ms). Ctrl-C sends /pre-stop and stops it.\n`,
+        `fc-runtime local: http://${HOST}:${command.port}/ → ${describe(config)} ` +
+          `(pid ${String(instance.runtime.pid)}, listening after ${instance.runtime.startMs} ms). ` +
+          `Ctrl-C ${config.preStop === undefined ? 'stops it' : 'sends /pre-stop and stops it'}.\n`,
       );
 
     const signal = await signals.received;
-    output.say(`fc-runtime local: ${signal}: sending /pre-stop, then SIGTERM (Ctrl-C again to kill it at once).\n`);
+    const preStop = config.preStop === undefined ? '' : 'sending /pre-stop, then ';
+    output.say(`fc-runtime local: ${signal}: ${preStop}SIGTERM (Ctrl-C again to kill it at once).\n`);
     signals.onRepeat(() => void fn.kill());
     server.close();
     // Node 18.2 and later.
