@@ -182,7 +182,7 @@ describe('fc-runtime check', () => {
       const result = await check(site({ bootstrap: PLAIN, 'server.js': { fixture: 'sites/never-listens.js' } }), ['--start-timeout', '1']);
       expectFailures(
         result,
-        /^✖ nothing listened on port \d+ within 1 s \(FC: FunctionNotStarted\) — listen on FC_CUSTOM_LISTEN_PORT \(or 9000\)$/,
+        /^✖ nothing listened on port \d+ within 1 s \(FC: FunctionNotStarted\) — listen on FC_CUSTOM_LISTEN_PORT \(customRuntimeConfig\.port, 9000 by default\)$/,
       );
     });
 

@@ -33,7 +33,7 @@ export interface LocalFc {
   linesOf(requestId: string, kind?: MarkerKind): Promise<string[]>;
   /** The front's per-request line for `requestId`, once printed. */
   summaryOf(requestId: string): Promise<string>;
-  /** Ctrl-C: resolves with the exit status once the CLI has sent /pre-stop and stopped the runtime. */
+  /** Ctrl-C: resolves with the exit status once the CLI has sent /pre-stop (if s.yaml configures it) and stopped the runtime. */
   stop(): Promise<number | string>;
 }
 

@@ -228,9 +228,12 @@ describe('samples/streaming: downloads, chunked responses, server-sent events an
       await fc.invocation(fc.requestIdOf(part));
     });
 
-    it('stops on Ctrl-C after /pre-stop', async () => {
+    it('stops on Ctrl-C with SIGTERM alone: s.yaml configures no preStop, so FC would send no /pre-stop', async () => {
       expect(await fc.stop()).to.equal(0);
-      expect(fc.child.stdout).to.match(/^FC PreStop End RequestId: \S+$/m);
+      const stdout = fc.child.stdout;
+      expect(stdout).to.match(/^fc-runtime local: SIGINT: SIGTERM \(Ctrl-C again to kill it at once\)\.$/m);
+      expect(stdout).to.not.match(/^FC PreStop Start/m);
+      expect(stdout).to.match(/^fc-runtime local: stopped\.$/m);
     });
   });
 });
