@@ -57,6 +57,9 @@ export interface Takeover {
  * `listening` instead of throwing into the app's own listen() call.
  */
 export function takeOver(options: ServeOptions): Takeover {
+  // Next.js's server closes itself and exits on SIGTERM unless told the process handles signals: the
+  // drain does, and Next's exit would cut it short (and its second close() logs ERR_SERVER_NOT_RUNNING).
+  process.env.NEXT_MANUAL_SIG_HANDLE ??= 'true';
   let taken: Server | undefined;
   let settle!: { resolve(server: Server): void; reject(error: unknown): void };
   const listening = new Promise<Server>((resolve, reject) => (settle = { resolve, reject }));

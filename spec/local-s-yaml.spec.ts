@@ -3,6 +3,7 @@ import { createServer, type Server } from 'net';
 import { dirname } from 'path';
 import { freePorts } from './helpers/apps';
 import type { Child } from './helpers/child';
+import { selectFunction } from '../lib/cli/fc/selection';
 import { call } from './helpers/http';
 import { cli, makeSite, removeSites, runCli, type SiteFile } from './helpers/sites';
 
@@ -272,6 +273,31 @@ ${lifecycle}`),
       expect(order.every((at) => at >= 0)).to.equal(true, result.stderr);
       expect([...order].sort((a, b) => a - b)).to.deep.equal(order);
     });
+  });
+
+  it("cuts an initializer at its own timeout: FC's answer, and the event is not sent", async () => {
+    const dir = makeSite({
+      'server.js': { fixture: 'sites/local-event-server.js' },
+      'fc-runtime.config.js': "module.exports = { initialize: () => new Promise(() => {}), invoke: () => 'never' };\n",
+      's.yaml': sYaml(`customRuntimeConfig:
+  command: [node, -r, express-fc-runtime/register, server.js]
+instanceLifecycleConfig:
+  initializer:
+    handler: index.initializer
+    timeout: 1`),
+    });
+    const result = await runCli(['local', 'invoke', dir, '--function-port', '0']);
+    expect(result.code).to.equal(1);
+    expect(JSON.parse(result.stdout)).to.deep.equal({ errorMessage: 'Function initialization timed out after 1 seconds' });
+    expect(result.stderr).to.match(/^FC Initialize: timed out, x-fc-status 404, .*cut at the initializer's timeout, 1 s/m);
+    expect(result.stderr).to.not.contain('FC Invoke');
+  });
+
+  it("gives the server FC 3.0's 120 s to listen with s.yaml, and FC 2.0's 30 s to a bare bootstrap folder", () => {
+    const selection = { functionName: undefined, env: {}, envFile: undefined, startTimeout: undefined, functionPort: undefined };
+    expect(selectFunction(templateSite(9000), selection, {}).startTimeout).to.equal(120_000);
+    expect(selectFunction(makeSite({}), selection, {}).startTimeout).to.equal(30_000);
+    expect(selectFunction(makeSite({}), { ...selection, startTimeout: 2.5 }, {}).startTimeout).to.equal(2_500);
   });
 
   it("cuts an event at the function's timeout and answers it as FC does; the instance is stopped as usual", async () => {

@@ -29,14 +29,25 @@ const made: string[] = [];
 /**
  * Writes `files` (paths relative to the folder; a path ending in `/` is an empty folder) into a new
  * temporary folder and returns its path. Its node_modules links to this package and Express, as
- * in a user's project, unless `modules` is false (a folder of real files only, for pack).
+ * in a user's project, and to the devDependencies named in `packages` (`koa`, `@nestjs/core`),
+ * unless `modules` is false (a folder of real files only, for pack).
  */
-export function makeSite(files: Record<string, SiteFile>, { modules = true }: { modules?: boolean } = {}): string {
+export function makeSite(
+  files: Record<string, SiteFile>,
+  { modules = true, packages = [] }: { modules?: boolean; packages?: readonly string[] } = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'fc-site-'));
   made.push(dir);
   if (modules) {
     mkdirSync(join(dir, 'node_modules'));
-    for (const [name, target] of Object.entries(LINKED)) symlinkSync(target, join(dir, 'node_modules', name), 'dir');
+    const links: [string, string][] = [
+      ...Object.entries(LINKED),
+      ...packages.map((name): [string, string] => [name, join(ROOT, 'node_modules', name)]),
+    ];
+    for (const [name, target] of links) {
+      mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
+      symlinkSync(target, join(dir, 'node_modules', name), 'dir');
+    }
   }
   for (const [path, file] of Object.entries(files)) {
     const full = join(dir, path);

@@ -1,5 +1,6 @@
 // A sample served by `fc-runtime local start`, its real bootstrap behind the local HTTP trigger, as the sample specs drive it.
 import { expect } from 'chai';
+import { existsSync } from 'fs';
 import { join } from 'path';
 import { endMarker, parseMarker, startMarker } from '../../lib/logging/format';
 import type { MarkerKind } from '../../lib/routing';
@@ -48,11 +49,16 @@ function stdoutLines(child: Child): string[] {
  * resolves once the front says where it listens. The after() hook of the caller should call `stop()`
  * (or kill the child).
  */
-export async function startLocal(name: string, env: Record<string, string> = {}): Promise<LocalFc> {
+export function startLocal(name: string, env: Record<string, string> = {}): Promise<LocalFc> {
+  return startLocalAt(sampleDir(name), env);
+}
+
+/** As startLocal(), for any code folder `dir` (a site makeSite() wrote). */
+export async function startLocalAt(dir: string, env: Record<string, string> = {}): Promise<LocalFc> {
   const [port] = await freePorts(1);
-  const child = cli(['local', 'start', sampleDir(name), '--port', String(port), '--function-port', '0'], { cwd: ROOT, env });
+  const child = cli(['local', 'start', dir, '--port', String(port), '--function-port', '0'], { cwd: ROOT, env });
   const ready = await child.waitFor(/^fc-runtime local: http:\/\/127\.0\.0\.1:\d+\/ /, 30_000);
-  expect(ready).to.contain(`http://127.0.0.1:${port}/ → s.yaml `);
+  expect(ready).to.contain(`http://127.0.0.1:${port}/ → ${existsSync(join(dir, 's.yaml')) ? 's.yaml ' : `${dir}/bootstrap`}`);
   const log = {
     waitFor: (pattern: RegExp) => child.waitFor(pattern, 15_000),
     get stdoutLines() {

@@ -82,7 +82,14 @@ async function call(
     // FC cuts the call at the function's timeout and answers it failed; the instance lives on.
     const headers = { 'x-fc-status': '404', 'x-fc-error-type': 'UnhandledInvocationError' };
     io.stderr.write(
-      summaryLine({ what, status: 'timed out', headers, ms, requestId, note: `cut at the function's timeout, ${timeoutS} s` }),
+      summaryLine({
+        what,
+        status: 'timed out',
+        headers,
+        ms,
+        requestId,
+        note: `cut at the ${what === 'Invoke' ? 'function' : 'initializer'}'s timeout, ${timeoutS} s`,
+      }),
     );
     return {
       requestId,

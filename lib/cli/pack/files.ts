@@ -1,6 +1,7 @@
 // What goes into the code ZIP: the site's files without VCS and dev-only ones, and the production packages.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'fs';
-import { join, posix, relative, resolve, dirname } from 'path';
+import { join, posix, relative, resolve, dirname, sep } from 'path';
+import type { Package } from './dependencies';
 
 /** A file to store: where it is read from, and its name and mode in the ZIP. */
 export interface FileEntry {
@@ -123,6 +124,8 @@ export class Selector {
   readonly selection: Selection = { files: [], links: [], emptyFolders: [], leftOut: [], notes: [] };
 
   private readonly skipNames: Set<string>;
+  /** Whether the site runs Next's standalone server: then the rest of .next/ is build output it never reads. */
+  nextStandalone = false;
 
   /** @param skip absolute paths never to pack (the ZIP being written). */
   constructor(
@@ -139,6 +142,9 @@ export class Selector {
   private excluded(name: string, zipPath: string, folder: boolean, own: boolean): boolean {
     if (NOWHERE.has(name)) return true;
     if (!own) return false;
+    // Next's build cache: `next build` reads it, no server does.
+    if (zipPath === '.next/cache') return true;
+    if (this.nextStandalone && zipPath.startsWith('.next/') && zipPath.split('/').length === 2 && name !== 'standalone') return true;
     const top = !zipPath.includes('/');
     if (top && (folder ? TOP_FOLDERS.has(name) : TOP_FILES.has(name) || TOP_PATTERNS.some((p) => p.test(name)))) return true;
     return !folder && OWN_PATTERNS.some((p) => p.test(name));
@@ -149,15 +155,24 @@ export class Selector {
     this.walk(this.root, '', { own: true, above: new Set([realpathSync(this.root)]) });
   }
 
-  /** One installed package, without its own node_modules (each dependency is added where Node finds it). */
-  addPackage(folder: string): void {
-    const absolute = join(this.root, folder);
-    const linked = lstatSync(absolute).isSymbolicLink();
-    this.walk(absolute, folder, {
+  /**
+   * One package, without its own node_modules (each dependency is added where Node finds it), read
+   * from its real folder. A folder outside any node_modules is a working folder linked in (npm link,
+   * a `file:` dependency, a workspace's package): only what it would publish is kept.
+   */
+  addPackage(pkg: Package): void {
+    const installed = pkg.real.split(sep).includes('node_modules');
+    this.walk(pkg.real, pkg.folder, {
       own: false,
-      above: new Set([realpathSync(absolute)]),
-      published: linked ? publishedNames(absolute) : undefined,
+      above: new Set([pkg.real]),
+      published: installed ? undefined : publishedNames(pkg.real),
     });
+  }
+
+  /** A folder of the site stored under another name (`public` as `.next/standalone/public`), kept whole. */
+  addCopy(from: string, to: string): void {
+    const absolute = join(this.root, from);
+    this.walk(absolute, to, { own: false, above: new Set([realpathSync(absolute)]) });
   }
 
   /** A whole node_modules as it is, when nothing says which packages are production ones. */
@@ -167,7 +182,8 @@ export class Selector {
   }
 
   /** node_modules/.bin links into packages that are packed, kept as links: a copy would break their relative requires. */
-  addBinLinks(packed: readonly string[]): void {
+  addBinLinks(packages: readonly Package[]): void {
+    const packed = packages.map((pkg) => pkg.folder);
     const bin = join(this.root, 'node_modules', '.bin');
     let names: string[];
     try {

@@ -7,6 +7,9 @@ import { codeFolder } from '../fc/code-folder';
 import { sizeText } from '../size-text';
 import { dependencies } from './dependencies';
 import { Selector, zipPaths, type Selection } from './files';
+import { largest, sizeVerdict } from './limits';
+import { FC_PLATFORM, foreignNatives } from './native';
+import { runsStandalone, STANDALONE, standaloneCopies, standalonePackages } from './next';
 import { Progress } from './progress';
 import { writeZip } from './zip';
 
@@ -50,17 +53,9 @@ function executableBootstrap(selection: Selection, io: Io): string {
   return was === 0o755 ? 'mode 755' : `mode 755 (it was ${was.toString(8)} on disk; FC must be able to run it)`;
 }
 
-/** Whether a node_modules above the code folder has `name`: hoisted by a workspace, found by Node here but not on FC. */
-function installedAbove(dir: string, name: string): boolean {
-  for (let folder = dirname(dir); ; folder = dirname(folder)) {
-    if (existsSync(join(folder, 'node_modules', name))) return true;
-    if (dirname(folder) === folder) return false;
-  }
-}
-
-/** Adds node_modules as production needs it; returns the line for the summary. */
-function addNodeModules(dir: string, selector: Selector, io: Io): string {
-  const found = dependencies(dir);
+/** Adds node_modules as production needs it, less what `inBuild` says a build's own node_modules holds; returns the line for the summary. */
+function addNodeModules(dir: string, selector: Selector, io: Io, inBuild: ReadonlySet<string>): string {
+  const found = dependencies(dir, inBuild);
   const installed = existsSync(join(dir, 'node_modules'));
   if (found === undefined) {
     if (!installed) return 'none';
@@ -69,20 +64,17 @@ function addNodeModules(dir: string, selector: Selector, io: Io): string {
     return 'all of it (no package.json)';
   }
   if (found.missing.length > 0) {
-    const above = found.missing.some((name) => installedAbove(dir, name.split(' ')[0]))
-      ? ' (Node finds some above the code folder, as in a workspace; the ZIP cannot hold those)'
-      : '';
     io.stderr.write(
-      `warning: not installed in the code folder: ${list(found.missing)}${above}; run \`npm install --omit=dev\` in it (or use a layer that has them).\n`,
+      `warning: not installed: ${list(found.missing)}; run \`npm install --omit=dev\` in the code folder (or use a layer that has them).\n`,
     );
   }
-  if (!installed) return 'none installed';
-  if (existsSync(join(dir, 'node_modules', '.pnpm'))) {
+  if (found.outside.length > 0) {
     io.stderr.write(
-      "warning: node_modules has pnpm's linked layout; install with `pnpm install --prod --config.node-linker=hoisted` before packing.\n",
+      `note: packed from outside the code folder, where Node finds them (a workspace's hoisting, links): ${list(found.outside)}.\n`,
     );
   }
-  for (const folder of found.production) selector.addPackage(folder);
+  if (!installed && found.production.length === 0) return 'none installed';
+  for (const pkg of found.production) selector.addPackage(pkg);
   selector.addBinLinks(found.production);
   if (found.unlisted.length > 0) {
     io.stderr.write(
@@ -90,7 +82,8 @@ function addNodeModules(dir: string, selector: Selector, io: Io): string {
     );
   }
   const left = found.dev.length + found.unlisted.length;
-  return `${plural(found.production.length, 'production package')} in; ${left} left out (${found.dev.length} dev-only${found.unlisted.length > 0 ? `, ${found.unlisted.length} unlisted` : ''})`;
+  const built = inBuild.size > 0 ? `; ${plural(inBuild.size, 'package')} in ${STANDALONE}/node_modules, as Next traced them` : '';
+  return `${plural(found.production.length, 'production package')} in; ${left} left out (${found.dev.length} dev-only${found.unlisted.length > 0 ? `, ${found.unlisted.length} unlisted` : ''})${built}`;
 }
 
 /** A bootstrap that loads express-fc-runtime needs it as a production dependency. */
@@ -116,8 +109,11 @@ export async function pack(command: PackCommand, io: Io): Promise<number> {
   openOutput(command.output, temporary);
   try {
     const selector = new Selector(dir, zipPaths(output, temporary));
+    selector.nextStandalone = runsStandalone(dir);
     selector.addSite();
-    const modules = addNodeModules(dir, selector, io);
+    const copies = selector.nextStandalone ? standaloneCopies(dir) : [];
+    for (const { from, to } of copies) selector.addCopy(from, to);
+    const modules = addNodeModules(dir, selector, io, selector.nextStandalone ? standalonePackages(dir) : new Set());
     const { selection } = selector;
     const bootstrapLine = executableBootstrap(selection, io);
     warnRuntimeDependency(dir, selection, io);
@@ -125,6 +121,12 @@ export async function pack(command: PackCommand, io: Io): Promise<number> {
       io.stderr.write("note: .env is packed (dotenv reads it at run time); FC's environment variables are the safer place for secrets.\n");
     }
     for (const note of selection.notes) io.stderr.write(`note: ${note}\n`);
+    const foreign = foreignNatives(selection.files);
+    if (foreign.length > 0) {
+      io.stderr.write(
+        `warning: native modules built for another platform than FC's ${FC_PLATFORM}: ${list(foreign)}; install on linux-x64 before packing (\`npm ci\` in Docker, e.g. \`docker run --rm -v "$PWD":/app -w /app node:20 npm ci --omit=dev\`), or \`npm install --os=linux --cpu=x64\` for packages that ship prebuilt binaries.\n`,
+      );
+    }
 
     const bytes = selection.files.reduce((sum, file) => sum + file.size, 0);
     const progress = new Progress(io.stderr, selection.files.length, bytes);
@@ -142,7 +144,17 @@ export async function pack(command: PackCommand, io: Io): Promise<number> {
     io.stdout.write(`Wrote ${shown} (${sizeText(zipBytes)}): ${plural(count, 'file')}, ${sizeText(bytes)} unpacked\n`);
     io.stdout.write(`  bootstrap     ${bootstrapLine}\n`);
     io.stdout.write(`  node_modules  ${modules}\n`);
+    if (selector.nextStandalone) {
+      const copied = copies.map(({ from, to }) => `${from}/ → ${to}/`);
+      io.stdout.write(
+        `  next.js       standalone server; ${copied.length === 0 ? 'public/ and .next/static/ already in place' : copied.join(', ')}\n`,
+      );
+    }
     io.stdout.write(`  left out      ${selection.leftOut.length === 0 ? 'nothing' : list(selection.leftOut)}\n`);
+    const verdict = sizeVerdict(zipBytes);
+    io.stdout.write(`  FC limits     ${verdict.line}\n`);
+    if (verdict.close) io.stdout.write(`  largest       ${largest(selection.files)}\n`);
+    if (verdict.warning !== undefined) io.stderr.write(`warning: ${verdict.warning}\n`);
     return 0;
   } finally {
     if (existsSync(temporary)) unlinkSync(temporary);
