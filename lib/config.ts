@@ -37,9 +37,7 @@ export type Pending<T> = T | Promise<T>;
 function loadFailed(name: string, error: unknown): UserError {
   if (isCommonJsInEsm(error)) {
     const why = name.endsWith('.mjs') ? 'an .mjs file is an ES module' : 'it is an ES module here (package.json has "type": "module")';
-    return new UserError(
-      `${name} uses module.exports, but ${why}: write \`export default { ... }\`, or rename it fc-runtime.config.cjs.`,
-    );
+    return new UserError(`${name} uses module.exports, but ${why}: write \`export default { ... }\`, or rename it fc-runtime.config.cjs.`);
   }
   return new UserError(`${name} failed to load: ${firstLine(error)}`);
 }

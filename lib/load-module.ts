@@ -29,7 +29,8 @@ export function loadModule(file: string): Loaded {
  */
 export function moduleValue(exported: unknown): unknown {
   if (typeof exported !== 'object' || exported === null) return exported;
-  const esModule = Object.prototype.toString.call(exported) === '[object Module]' || (exported as { __esModule?: unknown }).__esModule === true;
+  const esModule =
+    Object.prototype.toString.call(exported) === '[object Module]' || (exported as { __esModule?: unknown }).__esModule === true;
   if (!esModule) return exported;
   if ('default' in exported) return (exported as { default: unknown }).default;
   return Object.fromEntries(Object.entries(exported).filter(([name]) => name !== '__esModule'));
@@ -37,5 +38,8 @@ export function moduleValue(exported: unknown): unknown {
 
 /** Whether `error` is CommonJS code (`module.exports`, `require`) run as an ES module. */
 export function isCommonJsInEsm(error: unknown): boolean {
-  return error instanceof ReferenceError && /^(module|exports|require|__dirname|__filename) is not defined in ES module scope/.test(error.message);
+  return (
+    error instanceof ReferenceError &&
+    /^(module|exports|require|__dirname|__filename) is not defined in ES module scope/.test(error.message)
+  );
 }

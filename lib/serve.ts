@@ -94,7 +94,7 @@ export function prepareFront(app: Handler, options: ServeOptions | undefined, ca
   if (mounted !== undefined && misplaced.length > 0) {
     throw new TypeError(`${caller}: the app already mounts fcRuntime(); pass ${misplaced.join(', ')} to that fcRuntime() call instead.`);
   }
-  const runtime = mounted ?? new Runtime(fcOptions);
+  const runtime = mounted ?? new Runtime(fcOptions, caller === 'register' ? 'register' : 'app');
   const listenHost = host ?? '0.0.0.0';
   if (/^(127\.|localhost$|::1$)/.test(listenHost)) {
     logger.warn(`${caller}: listening on ${listenHost}, which FC cannot reach (the function fails with FunctionNotStarted); use 0.0.0.0.`);

@@ -66,6 +66,8 @@ export function takeOver(options: Pending<ServeOptions>): Takeover {
   let servedPort: number | undefined;
   let settle!: { resolve(server: Server): void; reject(error: unknown): void };
   const listening = new Promise<Server>((resolve, reject) => (settle = { resolve, reject }));
+  // A config file that fails to import ends the start at once, whether or not the app listens yet.
+  if (options instanceof Promise) options.catch(settle.reject);
   const settleOn = (server: Server): void => {
     const failed = (error: Error): void => settle.reject(error);
     server.once('error', failed).once('listening', () => {
@@ -102,7 +104,11 @@ export function takeOver(options: Pending<ServeOptions>): Takeover {
   const take = (server: Server, args: unknown[], app: Handler, given: Pending<ServeOptions>): Server => {
     taken = server;
     if (given instanceof Promise) {
-      given.then((resolved) => listenOnFront(server, args, app, resolved), settle.reject);
+      // A failure to load them has gone to `listening` already.
+      given.then(
+        (resolved) => listenOnFront(server, args, app, resolved),
+        () => undefined,
+      );
     } else {
       listenOnFront(server, args, app, given);
     }
@@ -113,7 +119,7 @@ export function takeOver(options: Pending<ServeOptions>): Takeover {
   // runtime in front of it would answer /invoke without the app's event handler.
   const keep = (server: Server, args: unknown[]): Server => {
     taken = server;
-    debug("the app serves itself with serve(): it keeps its own fcRuntime() and options");
+    debug('the app serves itself with serve(): it keeps its own fcRuntime() and options');
     settleOn(server);
     const [port] = args;
     if (typeof port === 'number') servedPort = port;
