@@ -32,7 +32,7 @@ export function moduleValue(exported: unknown): unknown {
   const esModule =
     Object.prototype.toString.call(exported) === '[object Module]' || (exported as { __esModule?: unknown }).__esModule === true;
   if (!esModule) return exported;
-  if ('default' in exported) return (exported as { default: unknown }).default;
+  if ('default' in exported) return exported.default;
   return Object.fromEntries(Object.entries(exported).filter(([name]) => name !== '__esModule'));
 }
 

@@ -67,7 +67,7 @@ export function takeOver(options: Pending<ServeOptions>): Takeover {
   let settle!: { resolve(server: Server): void; reject(error: unknown): void };
   const listening = new Promise<Server>((resolve, reject) => (settle = { resolve, reject }));
   // A config file that fails to import ends the start at once, whether or not the app listens yet.
-  if (options instanceof Promise) options.catch(settle.reject);
+  if (options instanceof Promise) options.catch((error: unknown) => settle.reject(error));
   const settleOn = (server: Server): void => {
     const failed = (error: Error): void => settle.reject(error);
     server.once('error', failed).once('listening', () => {
