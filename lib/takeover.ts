@@ -120,6 +120,16 @@ export function takeOver(options: Pending<ServeOptions>): Takeover {
   const keep = (server: Server, args: unknown[]): Server => {
     taken = server;
     debug('the app serves itself with serve(): it keeps its own fcRuntime() and options');
+    void Promise.resolve(options).then(
+      (unused) => {
+        const names = Object.keys(unused);
+        if (names.length === 0) return;
+        logger.warn(
+          `register: the app calls serve() itself, so the options of fc-runtime.config.* and EXPRESS_FC_* (${names.join(', ')}) are not used; pass them to serve().`,
+        );
+      },
+      () => undefined,
+    );
     settleOn(server);
     const [port] = args;
     if (typeof port === 'number') servedPort = port;

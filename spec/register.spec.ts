@@ -198,6 +198,22 @@ serve(app, { runtime: 'own-serve', invoke: ${INVOKE} }).on('listening', () => co
     const headers = fcHeaders();
     expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers })).text()).to.equal('page');
     await expectOneInvocation(logOf(child), 'Invoke', headers['x-fc-request-id']);
+    expect(child.stdout + child.stderr).to.not.match(/\[WARN\]/);
+  });
+
+  it('says in one line that a config file is not used by an app that calls serve() itself', async () => {
+    const [port] = await freePorts(1);
+    const dir = site(
+      `require('express-fc-runtime').serve((req, res) => res.end('page')).on('listening', () => console.log('listening'));`,
+      {
+        'fc-runtime.config.js': `module.exports = { runtime: 'unused' };`,
+      },
+    );
+    const child = register(dir, port);
+    await child.waitFor(/^listening$/);
+    expect(child.stdout + child.stderr).to.match(
+      /\[WARN\] register: the app calls serve\(\) itself, so the options of fc-runtime\.config\.\* and EXPRESS_FC_\* \(runtime\) are not used; pass them to serve\(\)\.$/m,
+    );
   });
 
   it('serves Fastify 5 on its default host (localhost) without a false warning about a second server', async () => {
