@@ -210,8 +210,7 @@ serve(app, { runtime: 'own-serve', invoke: ${INVOKE} }).on('listening', () => co
       },
     );
     const child = register(dir, port);
-    await child.waitFor(/^listening$/);
-    expect(child.stdout + child.stderr).to.match(
+    expect(await child.waitFor(/\[WARN\] register: the app calls serve/)).to.match(
       /\[WARN\] register: the app calls serve\(\) itself, so the options of fc-runtime\.config\.\* and EXPRESS_FC_\* \(runtime\) are not used; pass them to serve\(\)\.$/m,
     );
   });
