@@ -43,7 +43,7 @@ export function makeSite(
     mkdirSync(join(dir, 'node_modules'));
     const links: [string, string][] = [
       ...Object.entries(LINKED),
-      ...packages.map((name): [string, string] => [name, join(ROOT, 'node_modules', name)]),
+      ...packages.filter((name) => !Object.hasOwn(LINKED, name)).map((name): [string, string] => [name, join(ROOT, 'node_modules', name)]),
     ];
     for (const [name, target] of links) {
       mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
