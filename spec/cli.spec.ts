@@ -314,15 +314,16 @@ app.listen(3000);`;
       expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: fcHeaders() })).text()).to.equal('production hi there yes');
     });
 
-    it('runs Next.js standalone output from its own folder', async () => {
+    it('runs Next.js standalone output, whose server moves to its own folder, by the path pack recognises', async () => {
       const dir = makeSite({
         'next.config.js': `module.exports = { output: 'standalone' };`,
-        '.next/standalone/server.js': `require('http').createServer((req, res) => res.end(process.cwd())).listen(3000);`,
+        // As the server.js Next writes: it changes to its own folder first.
+        '.next/standalone/server.js': `process.chdir(__dirname);\nrequire('http').createServer((req, res) => res.end(process.cwd())).listen(3000);`,
       });
       const init = track(cli(['init', dir]));
       expect(await init.exited).to.equal(0);
       expect(readFileSync(join(dir, 'bootstrap'), 'utf8')).to.include(
-        '\ncd .next/standalone\nexec node -r express-fc-runtime/register server.js\n',
+        '\nexec node -r express-fc-runtime/register .next/standalone/server.js\n',
       );
       const [port] = await freePorts(1);
       const child = spawn(join(dir, 'bootstrap'), [], {

@@ -36,7 +36,6 @@ export function bootstrapText(launch: Launch, start: boolean): string {
     "# FC's own Node and a Node.js layer's are not on PATH; these come before the system's.",
     `export PATH=${FC_NODE_PATH}:$PATH`,
     ...env.map((assignment) => `export ${shellWord(assignment)}`),
-    ...(launch.cwd === undefined ? [] : [`cd ${shellWord(launch.cwd)}`]),
     `exec ${commandLine({ ...rest, env: [] }, start)}`,
     '',
   ].join('\n');
@@ -52,8 +51,7 @@ export async function init(command: InitCommand, io: Io): Promise<number> {
   writeFileSync(file, bootstrapText(launch, command.start));
   // writeFileSync's mode applies only to a new file, and through the umask: set it outright.
   chmodSync(file, 0o755);
-  const where = launch.cwd === undefined ? '' : ` (in ${launch.cwd})`;
-  io.stdout.write(`Wrote ${shown} (mode 755): ${commandLine(launch, command.start)}${where}\n`);
-  await writeSYaml(dir, join(launch.cwd ?? '', launch.entry), command.force, io.stdout);
+  io.stdout.write(`Wrote ${shown} (mode 755): ${commandLine(launch, command.start)}\n`);
+  await writeSYaml(dir, launch.entry, command.force, io.stdout);
   return 0;
 }

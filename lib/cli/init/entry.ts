@@ -6,10 +6,8 @@ import { readStartScript, type NodeCommand } from './start-script';
 
 /** How the bootstrap runs the site: from which folder, with which environment and Node options, which file. */
 export interface Launch {
-  /** The entry as a path relative to `cwd`, a file that exists. */
+  /** The entry as a path relative to the code folder, a file that exists. */
   entry: string;
-  /** The folder to run it in, relative to the code folder; undefined for the code folder itself. */
-  cwd?: string;
   env: string[];
   nodeArgs: string[];
   args: string[];
@@ -109,8 +107,9 @@ export function detectLaunch(dir: string, given: string | undefined): Launch {
         `next.config asks for output: 'standalone', but ${server} is not there: build first (\`${build}\`), then run init again.`,
       );
     }
-    // Next's standalone server finds its files from its own folder.
-    return { ...simple('server.js'), cwd: NEXT_STANDALONE };
+    // The server.js Next writes changes to its own folder itself (process.chdir(__dirname)); and this
+    // is the line `fc-runtime pack` recognises to put public/ and .next/static/ beside it.
+    return simple(server);
   }
   for (const node of commands) {
     const launch = launchOf(dir, node);
