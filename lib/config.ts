@@ -1,12 +1,13 @@
-// Options for register and `fc-runtime start`: fc-runtime.config.js beside the entry, then EXPRESS_FC_* env vars over it.
+// Options for register and `fc-runtime start`: fc-runtime.config.{js,cjs,mjs} beside the entry, then EXPRESS_FC_* env vars over it.
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
 import { envSetting, parseBoolean } from './env-settings';
+import { isCommonJsInEsm, loadModule, moduleValue } from './load-module';
 import { SERVE_CHECKS, type ServeOptions } from './serve';
 import { validateOptions } from './options';
 import { firstLine, UserError } from './user-error';
 
-export const CONFIG_FILES = ['fc-runtime.config.js', 'fc-runtime.config.cjs'];
+export const CONFIG_FILES = ['fc-runtime.config.js', 'fc-runtime.config.cjs', 'fc-runtime.config.mjs'];
 
 type Parse = (text: string) => unknown;
 const asBoolean: Parse = (text) => parseBoolean(text) ?? text;
@@ -29,21 +30,25 @@ const ENV_OPTIONS: readonly { option: keyof ServeOptions; parse: Parse }[] = [
   { option: 'drainTimeout', parse: asNumber },
 ];
 
-/** The config file's options, if `dir` has one; any failure to load it is one UserError line. */
-function readConfigFile(dir: string): Record<string, unknown> {
-  const name = CONFIG_FILES.find((file) => existsSync(join(dir, file)));
-  if (name === undefined) return {};
-  let exported: unknown;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the user's CommonJS config file, loaded synchronously at startup (import() would make loading async)
-    exported = require(join(dir, name));
-  } catch (error) {
-    throw new UserError(`${name} failed to load: ${firstLine(error)}`);
+/** Options now, or once an ES module config file has been imported. */
+export type Pending<T> = T | Promise<T>;
+
+/** The one line a config file that failed to load ends in. */
+function loadFailed(name: string, error: unknown): UserError {
+  if (isCommonJsInEsm(error)) {
+    const why = name.endsWith('.mjs') ? 'an .mjs file is an ES module' : 'it is an ES module here (package.json has "type": "module")';
+    return new UserError(`${name} uses module.exports, but ${why}: write \`export default { ... }\`, or rename it fc-runtime.config.cjs.`);
   }
-  if (typeof exported !== 'object' || exported === null || Array.isArray(exported)) {
-    throw new UserError(`${name} must export an object of options (module.exports = { ... }).`);
+  return new UserError(`${name} failed to load: ${firstLine(error)}`);
+}
+
+/** The options a loaded config file exports, checked. */
+function optionsOf(name: string, exported: unknown): Record<string, unknown> {
+  const value = moduleValue(exported);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`${name} must export an object of options (export default { ... } or module.exports = { ... }).`);
   }
-  const options = { ...(exported as Record<string, unknown>) };
+  const options = { ...(value as Record<string, unknown>) };
   try {
     validateOptions(options, name, SERVE_CHECKS);
   } catch (error) {
@@ -52,9 +57,32 @@ function readConfigFile(dir: string): Record<string, unknown> {
   return options;
 }
 
-/** The options for the app at `entry`: its directory's config file, with the env vars over it. */
-export function loadOptions(entry: string | undefined, env: NodeJS.ProcessEnv): ServeOptions {
-  const options = readConfigFile(entry === undefined ? process.cwd() : dirname(entry));
+/**
+ * The config file's options, if `dir` has one; any failure to load it is one UserError line. A
+ * CommonJS file (or an ES module Node can require()) is read at once, so register's takeover
+ * starts with its options in; an ES module only import() loads is read when that resolves.
+ */
+function readConfigFile(dir: string): Pending<Record<string, unknown>> {
+  const name = CONFIG_FILES.find((file) => existsSync(join(dir, file)));
+  if (name === undefined) return {};
+  let loaded;
+  try {
+    loaded = loadModule(join(dir, name));
+  } catch (error) {
+    throw loadFailed(name, error);
+  }
+  if ('exports' in loaded) return optionsOf(name, loaded.exports);
+  return loaded.imported.then(
+    (exported) => optionsOf(name, exported),
+    (error: unknown) => {
+      throw loadFailed(name, error);
+    },
+  );
+}
+
+/** The options the env vars set. */
+function envOptions(env: NodeJS.ProcessEnv): ServeOptions {
+  const options: Record<string, unknown> = {};
   for (const { option, parse } of ENV_OPTIONS) {
     const setting = envSetting(env, option);
     if (setting === undefined) continue;
@@ -65,4 +93,16 @@ export function loadOptions(entry: string | undefined, env: NodeJS.ProcessEnv): 
     options[option] = value;
   }
   return options;
+}
+
+/**
+ * The options for the app at `entry`: its directory's config file, with the env vars over it. A
+ * promise only when the config file is an ES module that must be import()ed.
+ */
+export function loadOptions(entry: string | undefined, env: NodeJS.ProcessEnv): Pending<ServeOptions> {
+  const options = readConfigFile(entry === undefined ? process.cwd() : dirname(entry));
+  // Env vars are checked at once either way: a wrong one ends the process before the app starts.
+  const fromEnv = envOptions(env);
+  if (options instanceof Promise) return options.then((file) => ({ ...file, ...fromEnv }));
+  return { ...options, ...fromEnv };
 }

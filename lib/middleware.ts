@@ -4,7 +4,7 @@ import { IncomingMessage, type IncomingHttpHeaders, type ServerResponse } from '
 import type { Socket } from 'net';
 import { createContext, invocationOf, readEnv, type EnvContext, type FcContext } from './context';
 import { Initializer } from './control/initialize';
-import { createInvoke } from './control/invoke';
+import { createInvoke, type ConfiguredBy } from './control/invoke';
 import { LifecycleHook } from './control/lifecycle';
 import { controlError, respondError } from './control/respond';
 import { callAttributed, installCrashHandlers } from './crash';
@@ -56,7 +56,11 @@ export class Runtime {
     if (--this.inFlight === 0 && this.idleWaiters.length > 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
   };
 
-  constructor(options: Options | undefined) {
+  /** `configuredBy` says where a user sets what is missing (NoEventHandler's answer). */
+  constructor(
+    options: Options | undefined,
+    private readonly configuredBy: ConfiguredBy = 'app',
+  ) {
     this.settings = resolveOptions(options);
     this.env = readEnv();
     this.initializer = new Initializer(this.settings.initialize);
@@ -111,7 +115,7 @@ export class Runtime {
 
   private createMiddleware(): FcRuntimeMiddleware {
     const { settings, env, initializer } = this;
-    const invoke = createInvoke(settings.invoke, settings.limit, settings.timeout);
+    const invoke = createInvoke(settings.invoke, settings.limit, settings.timeout, this.configuredBy);
     const httpStatus = createStatusHook(settings.isFailure, false);
     // Control answers set x-fc-status themselves; only events re-dispatched into the app need the rule.
     const controlStatus = createStatusHook(settings.isFailure, settings.eventPath !== undefined);

@@ -37,6 +37,14 @@ export const SERVE_CHECKS: Record<string, Check> = {
 // Written once per process, however many servers it starts: FC reads it as the cold start.
 let inited = false;
 
+// The servers serve() made: register leaves them as they are (their fcRuntime and options are the app's own).
+const served = new WeakSet<Server>();
+
+/** Whether `server` is one serve() made, already ready for FC. */
+export function isServed(server: Server): boolean {
+  return served.has(server);
+}
+
 function envPort(env: NodeJS.ProcessEnv): number {
   for (const name of ['FC_CUSTOM_LISTEN_PORT', 'FC_SERVER_PORT']) {
     const value = env[name];
@@ -88,7 +96,7 @@ export function prepareFront(app: Handler, options: ServeOptions | undefined, ca
   if (mounted !== undefined && misplaced.length > 0) {
     throw new TypeError(`${caller}: the app already mounts fcRuntime(); pass ${misplaced.join(', ')} to that fcRuntime() call instead.`);
   }
-  const runtime = mounted ?? new Runtime(fcOptions);
+  const runtime = mounted ?? new Runtime(fcOptions, caller === 'register' ? 'register' : 'app');
   const listenHost = host ?? '0.0.0.0';
   if (/^(127\.|localhost$|::1$)/.test(listenHost)) {
     logger.warn(`${caller}: listening on ${listenHost}, which FC cannot reach (the function fails with FunctionNotStarted); use 0.0.0.0.`);
@@ -148,6 +156,7 @@ export function serve(app: Handler, options?: ServeOptions): Server {
   const front = prepareFront(app, options, 'serve()');
   const server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 } as object, front.handler);
   adoptServer(server, front);
+  served.add(server);
   server.listen(front.port, front.host);
   return server;
 }

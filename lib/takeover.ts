@@ -3,7 +3,8 @@ import createDebug from 'debug';
 import { createServer, Server, type IncomingMessage, type ServerResponse } from 'http';
 import { inspect } from 'util';
 import { logger } from './logging/logger';
-import { adoptServer, prepareFront, type Handler, type ServeOptions } from './serve';
+import type { Pending } from './config';
+import { adoptServer, isServed, prepareFront, type Handler, type ServeOptions } from './serve';
 
 const debug = createDebug('express-fc-runtime:register');
 type Listen = (this: Server, ...args: unknown[]) => Server;
@@ -53,25 +54,38 @@ export interface Takeover {
  * From now on the first `http.Server` to call listen() — `app.listen(3000)`,
  * `http.createServer(app).listen(...)`, `app.listen()` — gets fcRuntime() in front (unless the app
  * mounts one), FC's port on 0.0.0.0, no timeouts and the SIGTERM drain; the app's listen callback
- * still runs once it listens. Later servers listen where they asked, with a warning. Problems go to
- * `listening` instead of throwing into the app's own listen() call.
+ * still runs once it listens. A server the app made with serve() is left as it is: it already has
+ * its own fcRuntime() and FC's port. Later servers listen where they asked, with a warning. Problems
+ * go to `listening` instead of throwing into the app's own listen() call. Options still being
+ * imported (an ES module config file) hold the listen back until they are in: the server never
+ * answers without them.
  */
-export function takeOver(options: ServeOptions): Takeover {
+export function takeOver(options: Pending<ServeOptions>): Takeover {
   // Next.js's server closes itself and exits on SIGTERM unless told the process handles signals: the
   // drain does, and Next's exit would cut it short (and its second close() logs ERR_SERVER_NOT_RUNNING).
   process.env.NEXT_MANUAL_SIG_HANDLE ??= 'true';
   let taken: Server | undefined;
+  // The port FC's server listens on, once known: the app binding it again is no second server.
+  let servedPort: number | undefined;
   let settle!: { resolve(server: Server): void; reject(error: unknown): void };
   const listening = new Promise<Server>((resolve, reject) => (settle = { resolve, reject }));
+  // A config file that fails to import ends the start at once, whether or not the app listens yet.
+  if (options instanceof Promise) options.catch((error: unknown) => settle.reject(error));
+  const settleOn = (server: Server): void => {
+    const failed = (error: Error): void => settle.reject(error);
+    server.once('error', failed).once('listening', () => {
+      server.off('error', failed);
+      settle.resolve(server);
+    });
+  };
 
-  const take = (server: Server, args: unknown[], app: Handler, given: ServeOptions): Server => {
-    taken = server;
+  const listenOnFront = (server: Server, args: unknown[], app: Handler, given: ServeOptions): void => {
     let front;
     try {
       front = prepareFront(app, given, 'register');
     } catch (error) {
       settle.reject(error);
-      return server;
+      return;
     }
     debug('the app asked for %s; serving it on %s:%d', requested(args), front.host, front.port);
     // The app meant to be private; FC needs every interface, so it says so rather than widen it silently.
@@ -85,17 +99,56 @@ export function takeOver(options: ServeOptions): Takeover {
     adoptServer(server, front);
     const callback = args[args.length - 1];
     if (typeof callback === 'function') server.once('listening', callback as () => void);
-    const failed = (error: Error): void => settle.reject(error);
-    server.once('error', failed).once('listening', () => {
-      server.off('error', failed);
-      settle.resolve(server);
-    });
-    return listen.call(server, front.port, front.host);
+    settleOn(server);
+    servedPort = front.port;
+    listen.call(server, front.port, front.host);
+  };
+
+  const take = (server: Server, args: unknown[], app: Handler, given: Pending<ServeOptions>): Server => {
+    taken = server;
+    if (given instanceof Promise) {
+      // A failure to load them has gone to `listening` already.
+      given.then(
+        (resolved) => listenOnFront(server, args, app, resolved),
+        () => undefined,
+      );
+    } else {
+      listenOnFront(server, args, app, given);
+    }
+    return server;
+  };
+
+  // serve() already put the app's own fcRuntime() in front and chose FC's port: register's own
+  // runtime in front of it would answer /invoke without the app's event handler.
+  const keep = (server: Server, args: unknown[]): Server => {
+    taken = server;
+    debug('the app serves itself with serve(): it keeps its own fcRuntime() and options');
+    void Promise.resolve(options).then(
+      (unused) => {
+        const names = Object.keys(unused);
+        if (names.length === 0) return;
+        logger.warn(
+          `register: the app calls serve() itself, so the options of fc-runtime.config.* and EXPRESS_FC_* (${names.join(', ')}) are not used; pass them to serve().`,
+        );
+      },
+      () => undefined,
+    );
+    settleOn(server);
+    const [port] = args;
+    if (typeof port === 'number') servedPort = port;
+    return listen.apply(server, args);
   };
 
   Server.prototype.listen = function fcListen(this: Server, ...args: unknown[]) {
-    if (taken === undefined) return take(this, args, appOf(this), options);
-    if (this !== taken) {
+    if (taken === undefined) return isServed(this) ? keep(this, args) : take(this, args, appOf(this), options);
+    if (this === taken) return listen.apply(this, args);
+    const [first] = args;
+    const port = typeof first === 'object' && first !== null ? (first as { port?: unknown }).port : first;
+    if (servedPort !== undefined && servedPort !== 0 && Number(port) === servedPort) {
+      // Fastify's `localhost` binds the port it got once per address localhost resolves to
+      // (127.0.0.1, ::1); FC's server already answers there on every interface.
+      debug('the app binds the port FC is served on again, on another address: %o', args);
+    } else {
       logger.warn(`register: only the first server is served to FC; a second one on ${requested(args)} listens as the app asked.`);
     }
     return listen.apply(this, args);
@@ -107,7 +160,8 @@ export function takeOver(options: ServeOptions): Takeover {
       return taken !== undefined;
     },
     serve(app, extra) {
-      take(createServer(), [], app, { ...options, ...extra });
+      const given = options instanceof Promise ? options.then((resolved) => ({ ...resolved, ...extra })) : { ...options, ...extra };
+      take(createServer(), [], app, given);
     },
   };
 }

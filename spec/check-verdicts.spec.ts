@@ -302,8 +302,19 @@ describe('fc-runtime check: the verdicts', () => {
         server: server({ keepAliveTimeout: 5000, requestTimeout: 300_000, headersTimeout: 60_000 }),
       });
       expect(line(verdict)).to.match(
-        /^✖ connections are cut before FC's 15 minutes: keepAliveTimeout 5 s, requestTimeout 300 s, headersTimeout 60 s — set the server's keepAliveTimeout/,
+        /^✖ connections are cut before FC's 15 minutes: keepAliveTimeout 5 s, requestTimeout 300 s, headersTimeout 60 s; .* — set the server's keepAliveTimeout/,
       );
+    });
+
+    it('names what an idle connection the server closes does on FC: a GET retried, a POST answered 502', () => {
+      const expected =
+        '; FC sends the next request on a connection the server closed while idle: a GET is retried, a POST fails with 502 ' +
+        '"Process exited unexpectedly before completing request" — ';
+      expect(line(connectionVerdict({ ...quiet, server: server({ keepAliveTimeout: 5000 }) }))).to.contain(
+        `keepAliveTimeout 5 s${expected}`,
+      );
+      expect(line(connectionVerdict({ server: undefined, answers: [], idle: { ms: 1004, closed: true } }))).to.contain(expected);
+      expect(line(connectionVerdict({ ...quiet, server: server({ requestTimeout: 300_000 }) }))).not.to.contain('a POST fails');
     });
 
     it('fails a cap on requests per connection', () => {
@@ -318,13 +329,13 @@ describe('fc-runtime check: the verdicts', () => {
         answer('GET / via /http-invoke', { 'keep-alive': 'timeout=5', connection: 'close' }),
       ];
       expect(line(connectionVerdict({ ...quiet, answers }))).to.match(
-        /: Keep-Alive: timeout=5 announced, Connection: close on GET \/ via \/http-invoke — /,
+        /: Keep-Alive: timeout=5 announced, Connection: close on GET \/ via \/http-invoke; FC sends the next request .* — /,
       );
     });
 
     it('fails an idle connection the server closed, when its settings could not be read', () => {
       expect(line(connectionVerdict({ server: undefined, answers: [], idle: { ms: 1004, closed: true } }))).to.match(
-        /^✖ connections are cut before FC's 15 minutes: an idle connection closed within 1 s — /,
+        /^✖ connections are cut before FC's 15 minutes: an idle connection closed within 1 s; FC sends the next request/,
       );
     });
 

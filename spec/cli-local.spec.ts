@@ -340,7 +340,7 @@ describe('fc-runtime local', () => {
       const reply = await send(port, 'GET', '/big-headers');
       expect(reply.status).to.equal(502);
       expect(reply.headers['x-big']).to.equal(undefined);
-      expect(JSON.parse(reply.body.toString())).to.include({ ErrorCode: 'ResponseHeadersTooLarge' });
+      expect(JSON.parse(reply.body.toString())).to.include({ ErrorCode: 'BadResponse' });
       await child.waitFor(/GET \/big-headers: the function's response headers are 9\.\d KB, over FC's 8 KB limit/);
     });
 

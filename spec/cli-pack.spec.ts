@@ -460,6 +460,15 @@ describe('fc-runtime pack', () => {
         ...extra,
       });
 
+    it('recognises the bootstrap `fc-runtime init` writes for it', async () => {
+      const dir = nextSite('true', { 'next.config.js': "module.exports = { output: 'standalone' };\n" });
+      const init = await runCli(['init', dir, '--force']);
+      expect(init.code, init.stderr).to.equal(0);
+      const { zip } = await packed(dir);
+      expect(zip.get('.next/standalone/public/favicon.ico')?.content.toString()).to.equal('icon');
+      expect(zip.has('.next/standalone/.next/static/chunks/main.js')).to.equal(true);
+    });
+
     it('puts public/ and .next/static/ where the standalone server looks, and leaves out the rest of .next/ and the packages the build holds', async () => {
       const { zip, run } = await packed(nextSite('node -r express-fc-runtime/register .next/standalone/server.js'));
       const names = [...zip.keys()];

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'child_process';
 import { CommanderError } from 'commander';
-import { readFileSync, statSync } from 'fs';
+import { readFileSync, realpathSync, statSync } from 'fs';
 import { join } from 'path';
 import { parseCommandLine, type CliCommand } from '../lib/cli/args';
 import { UserError } from '../lib/user-error';
@@ -63,18 +63,23 @@ describe('fc-runtime', () => {
         {},
         { name: 'local invoke', dir: 'fn', event: '-', ...FC_OWN },
       ],
-      ['local start on the default port', ['local', 'start'], {}, { name: 'local start', dir: '.', port: 8000, ...FC_OWN }],
+      [
+        'local start on the default port',
+        ['local', 'start'],
+        {},
+        { name: 'local start', dir: '.', port: 8000, defaultDomain: false, ...FC_OWN },
+      ],
       [
         'local start, port from the env',
         ['local', 'start'],
         { FC_LOCAL_PORT: '8100' },
-        { name: 'local start', dir: '.', port: 8100, ...FC_OWN },
+        { name: 'local start', dir: '.', port: 8100, defaultDomain: false, ...FC_OWN },
       ],
       [
         'local start, the flag over the env',
         ['local', 'start', '-p', '8200'],
         { FC_LOCAL_PORT: '8100' },
-        { name: 'local start', dir: '.', port: 8200, ...FC_OWN },
+        { name: 'local start', dir: '.', port: 8200, defaultDomain: false, ...FC_OWN },
       ],
       [
         'local start of one function of s.yaml, with local values',
@@ -105,7 +110,14 @@ describe('fc-runtime', () => {
           envFile: '.env.local',
           startTimeout: undefined,
           functionPort: 0,
+          defaultDomain: false,
         },
+      ],
+      [
+        "local start as FC's default domain answers",
+        ['local', 'start', 'fn', '--default-domain'],
+        {},
+        { name: 'local start', dir: 'fn', port: 8000, defaultDomain: true, ...FC_OWN },
       ],
       [
         'check with a short start limit',
@@ -247,25 +259,150 @@ app.listen(3000);`;
           'bin/www': SERVER,
           'lib/index.js': '',
         },
-        'bin/www',
+        '--enable-source-maps -r express-fc-runtime/register bin/www',
+      ],
+      [
+        'start:prod when start runs the Nest CLI, adding .js as Node does (node dist/main)',
+        {
+          'package.json': JSON.stringify({ scripts: { start: 'nest start', 'start:prod': 'node dist/main' } }),
+          'dist/main.js': SERVER,
+        },
+        '-r express-fc-runtime/register dist/main.js',
+      ],
+      [
+        'the node command after a build step, a folder as Node reads it (its index.js)',
+        { 'package.json': JSON.stringify({ scripts: { start: 'npm run build && node dist' } }), 'dist/index.js': SERVER },
+        '-r express-fc-runtime/register dist/index.js',
+      ],
+      [
+        'node . with package.json main, keeping --import and the app’s arguments',
+        {
+          'package.json': JSON.stringify({ main: 'lib/app', scripts: { start: 'node --import ./instrument.mjs . --port 8080' } }),
+          'lib/app.js': SERVER,
+        },
+        '--import ./instrument.mjs -r express-fc-runtime/register lib/app.js --port 8080',
       ],
       [
         'main when the start script runs no node file',
         { 'package.json': JSON.stringify({ main: 'app.js', scripts: { start: 'nodemon' } }), 'app.js': SERVER },
-        'app.js',
+        '-r express-fc-runtime/register app.js',
       ],
-      ['server.js when package.json says nothing', { 'package.json': '{}', 'server.js': SERVER }, 'server.js'],
+      [
+        'server.js when package.json says nothing',
+        { 'package.json': '{}', 'server.js': SERVER },
+        '-r express-fc-runtime/register server.js',
+      ],
     ];
     for (const [what, files, entry] of detections) {
       it(`finds the entry from ${what}`, async () => {
         const dir = makeSite(files);
         expect(await track(cli(['init', dir])).exited).to.equal(0);
-        expect(readFileSync(join(dir, 'bootstrap'), 'utf8')).to.include(`exec node -r express-fc-runtime/register ${entry}\n`);
+        expect(readFileSync(join(dir, 'bootstrap'), 'utf8')).to.include(`\nexec node ${entry}\n`);
+      });
+    }
+
+    it('keeps the start script’s environment and -r preloads in the bootstrap, which really runs the site with them', async () => {
+      const dir = makeSite({
+        'package.json': JSON.stringify({ scripts: { start: 'NODE_ENV=production GREETING="hi there" node -r ./preload.js server' } }),
+        'preload.js': `process.env.FROM_PRELOAD = 'yes';`,
+        'server.js': `require('express')().get('/', (req, res) => res.send([process.env.NODE_ENV, process.env.GREETING, process.env.FROM_PRELOAD].join(' '))).listen(3000);`,
+      });
+      const init = track(cli(['init', dir]));
+      expect(await init.exited).to.equal(0);
+      expect(init.stdout).to.match(
+        /^Wrote .*bootstrap \(mode 755\): NODE_ENV=production 'GREETING=hi there' node -r \.\/preload\.js -r express-fc-runtime\/register server\.js$/m,
+      );
+      const text = readFileSync(join(dir, 'bootstrap'), 'utf8');
+      expect(text).to.include(
+        "\nexport NODE_ENV=production\nexport 'GREETING=hi there'\nexec node -r ./preload.js -r express-fc-runtime/register server.js\n",
+      );
+      const [port] = await freePorts(1);
+      const child = spawn(join(dir, 'bootstrap'), [], {
+        cwd: dir,
+        env: { ...process.env, FC_CUSTOM_LISTEN_PORT: String(port), NODE_ENV: 'development' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      await track(watch(child)).waitFor(/runtime inited/);
+      expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: fcHeaders() })).text()).to.equal('production hi there yes');
+    });
+
+    it('runs Next.js standalone output, whose server moves to its own folder, by the path pack recognises', async () => {
+      const dir = makeSite({
+        'next.config.js': `module.exports = { output: 'standalone' };`,
+        // As the server.js Next writes: it changes to its own folder first.
+        '.next/standalone/server.js': `process.chdir(__dirname);\nrequire('http').createServer((req, res) => res.end(process.cwd())).listen(3000);`,
+      });
+      const init = track(cli(['init', dir]));
+      expect(await init.exited).to.equal(0);
+      expect(readFileSync(join(dir, 'bootstrap'), 'utf8')).to.include(
+        '\nexec node -r express-fc-runtime/register .next/standalone/server.js\n',
+      );
+      const [port] = await freePorts(1);
+      const child = spawn(join(dir, 'bootstrap'), [], {
+        cwd: dir,
+        env: { ...process.env, FC_CUSTOM_LISTEN_PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      await track(watch(child)).waitFor(/runtime inited/);
+      expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers: fcHeaders() })).text()).to.equal(
+        join(realpathSync(dir), '.next', 'standalone'),
+      );
+    });
+
+    const unmapped: [string, Record<string, string>, string[], RegExp][] = [
+      [
+        'the Nest CLI',
+        { 'package.json': '{"scripts":{"start":"nest start"}}' },
+        [],
+        /^fc-runtime init: the start script runs `nest start`, the Nest CLI: build first/,
+      ],
+      [
+        'tsx',
+        { 'package.json': '{"scripts":{"start":"tsx src/main.ts"}}' },
+        [],
+        /^fc-runtime init: the start script runs TypeScript through tsx \(`tsx src\/main\.ts`\): compile it first/,
+      ],
+      [
+        'npm run',
+        { 'package.json': '{"scripts":{"start":"npm run serve"}}' },
+        [],
+        /^fc-runtime init: the start script runs another script \(`npm run serve`\): pass --entry/,
+      ],
+      [
+        'next start',
+        { 'package.json': '{"scripts":{"start":"next start"}}' },
+        [],
+        /^fc-runtime init: the start script runs `next start`: set output: 'standalone' in next\.config/,
+      ],
+      [
+        'an unbuilt TypeScript project',
+        { 'package.json': '{"scripts":{"build":"tsc","start":"node dist/main"}}', 'tsconfig.json': '{}', 'src/main.ts': '' },
+        [],
+        /^fc-runtime init: dist\/main is not built yet: this is a TypeScript project; build first \(`npm run build`\), then run init again\.$/,
+      ],
+      [
+        'an unbuilt TypeScript project given --entry',
+        { 'package.json': '{"scripts":{"build":"tsc"}}', 'tsconfig.json': '{}', 'src/main.ts': '' },
+        ['--entry', 'dist/main.js'],
+        /^fc-runtime init: dist\/main\.js is not built yet: this is a TypeScript project; build first \(`npm run build`\), then run init again\.$/,
+      ],
+      [
+        'unbuilt Next.js standalone output',
+        { 'package.json': '{"scripts":{"build":"next build"}}', 'next.config.mjs': "export default { output: 'standalone' };" },
+        [],
+        /^fc-runtime init: next\.config asks for output: 'standalone', but \.next\/standalone\/server\.js is not there: build first \(`npm run build`\)/,
+      ],
+    ];
+    for (const [what, files, args, message] of unmapped) {
+      it(`says in one line what to do for ${what}`, async () => {
+        const child = track(cli(['init', makeSite(files), ...args]));
+        expect(await child.exited).to.equal(1);
+        expectOneLine(child, message);
       });
     }
 
     it('says in one line when it cannot tell the entry, or the entry is missing', async () => {
-      const none = track(cli(['init', makeSite({ 'package.json': '{"scripts":{"start":"next start"}}' })]));
+      const none = track(cli(['init', makeSite({ 'package.json': '{"scripts":{"start":"nodemon"}}' })]));
       expect(await none.exited).to.equal(1);
       expectOneLine(none, /^fc-runtime init: could not tell the site's entry: .*pass --entry <file>\.$/);
       const missing = track(cli(['init', makeSite({}), '--entry', 'nope.js']));
@@ -370,6 +507,47 @@ exports.default = app;`,
       });
     }
 
+    // Node 18 cannot require() an ES module, and no Node one with top-level await: these are import()ed.
+    const esModules: [string, string, Record<string, string>][] = [
+      [
+        'an ES module with top-level await that listens',
+        'app.mjs',
+        {
+          'app.mjs': `import express from 'express';
+const greeting = await Promise.resolve('id ');
+const app = express();
+app.get('/', (req, res) => res.send(greeting + req.fc.requestId));
+app.listen(3000);`,
+        },
+      ],
+      [
+        'app.js of a "type": "module" package exporting its app after top-level await',
+        'app.js',
+        {
+          'package.json': '{ "type": "module" }',
+          'app.js': `import express from 'express';
+const app = express();
+await new Promise((resolve) => setImmediate(resolve));
+app.get('/', (req, res) => res.send('id ' + req.fc.requestId));
+export default app;`,
+        },
+      ],
+      [
+        'an .mjs exporting its app',
+        'server.mjs',
+        { 'server.mjs': `export default function app(req, res) { res.end('id ' + req.fc.requestId); }` },
+      ],
+    ];
+    for (const [what, entry, files] of esModules) {
+      it(`serves ${what}, with fcRuntime in front`, async () => {
+        const { child, port } = await start(makeSite(files), entry);
+        const headers = fcHeaders();
+        expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers })).text()).to.equal(`id ${headers['x-fc-request-id']}`);
+        await expectOneInvocation(logOf(child), 'Invoke', headers['x-fc-request-id']);
+        expect(child.stderr).to.equal('');
+      });
+    }
+
     it('runs a function of FC’s classic Node.js runtime unchanged: exports.handler and exports.initializer', async () => {
       const dir = makeSite({
         'index.js': `let greeting;
@@ -404,12 +582,6 @@ exports.handler = (event, context, callback) => {
         /^fc-runtime start: server\.js did not listen, and exports neither an app .* nor an FC handler \(exports\.handler\)\.$/,
       ],
       [
-        'an ES module entry',
-        { 'server.mjs': 'export default function app(req, res) { res.end(); }' },
-        'server.mjs',
-        /^fc-runtime start: server\.mjs is an ES module: run it with `node -r express-fc-runtime\/register server\.mjs` instead\.$|^FunctionCompute/,
-      ],
-      [
         'a broken config file',
         { 'server.js': 'module.exports = () => {};', 'fc-runtime.config.js': 'module.exports = { port: "nine" };' },
         'server.js',
@@ -419,9 +591,7 @@ exports.handler = (event, context, callback) => {
     for (const [what, files, entry, message] of failures) {
       it(`ends in one line and exit 1 for ${what}`, async () => {
         const child = track(cli(['start', entry], { cwd: makeSite(files), env: { FC_CUSTOM_LISTEN_PORT: '0' } }));
-        const outcome = await Promise.race([child.exited, child.waitFor(/runtime inited/).then(() => 'served')]);
-        if (outcome === 'served') return; // Node 22.12+ requires ES modules: the entry is served, which is right too.
-        expect(outcome).to.equal(1);
+        expect(await child.exited).to.equal(1);
         expectOneLine(child, message);
       });
     }

@@ -14,8 +14,6 @@ interface Framework {
   packages: string[];
   /** What the framework's own 404 answer holds. */
   notFound: RegExp;
-  /** A known bug of another part of issue 17 that this framework's site shows, until it is fixed. */
-  secondServerWarning?: string;
 }
 
 const FRAMEWORKS: Framework[] = [
@@ -27,7 +25,6 @@ const FRAMEWORKS: Framework[] = [
     files: { 'server.js': 'fastify.js' },
     packages: ['fastify'],
     notFound: /"message":"Route GET:\/missing not found"/,
-    secondServerWarning: "issue 17 part A: Fastify's default host (localhost) binds twice, and register warns about a second server",
   },
   {
     name: 'NestJS (Express platform)',
@@ -122,15 +119,9 @@ const SKIPPED = process.env.FRAMEWORK_MATRIX === 'off';
         expect(await fc.summaryOf(id)).to.match(/^FC GET \/boom: 500, x-fc-status 404, .* \(failed\)$/);
       });
 
-      const noSecondServer = "warns of no second server: the app's one server is the one served";
-      if (framework.secondServerWarning === undefined) {
-        it(noSecondServer, () => {
-          expect(fc.child.stdout + fc.child.stderr).not.to.match(/only the first server is served/);
-        });
-      } else {
-        // Pending: the bug named below, fixed by another part of the same issue.
-        it(`${noSecondServer} (pending: ${framework.secondServerWarning})`);
-      }
+      it("warns of no second server: the app's one server is the one served", () => {
+        expect(fc.child.stdout + fc.child.stderr).not.to.match(/only the first server is served/);
+      });
 
       it('stops on Ctrl-C: /pre-stop, then the runtime ends and the CLI exits 0', async () => {
         expect(await fc.stop()).to.equal(0);

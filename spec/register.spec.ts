@@ -6,6 +6,31 @@ import { expectOneInvocation } from './helpers/markers';
 import { makeSite, removeSites, type SiteFile } from './helpers/sites';
 
 const REGISTER = ['-r', 'express-fc-runtime/register'];
+const IMPORT_REGISTER = ['--import', 'express-fc-runtime/register'];
+
+/** An Express app as an ES module, with top-level await: GET / answers its request id; prints `listening`. */
+const ESM_APP = `import express from 'express';
+const greeting = await Promise.resolve('id ');
+const app = express();
+app.get('/', (req, res) => res.send(greeting + req.fc.requestId));
+app.listen(3000, () => console.log('listening'));`;
+
+/** A config file's text in each form: its runtime name and an event handler answering the event and the request id. */
+const INVOKE = 'async (event, context) => ({ got: JSON.parse(event.toString()), id: context.requestId })';
+const CONFIGS = {
+  exportDefault: `export default { runtime: 'esm-config', invoke: ${INVOKE} };`,
+  named: `export const runtime = 'esm-config';\nexport const invoke = ${INVOKE};`,
+  awaited: `const runtime = await Promise.resolve('esm-config');\nexport default { runtime, invoke: ${INVOKE} };`,
+  moduleExports: `module.exports = { runtime: 'esm-config', invoke: ${INVOKE} };`,
+};
+
+/** POSTs an event to /invoke and expects the config file's handler to have answered it. */
+async function expectConfiguredInvoke(port: number): Promise<void> {
+  const headers = fcHeaders({ 'x-fc-control-path': '/invoke' });
+  const res = await fetch(`http://127.0.0.1:${port}/invoke`, { method: 'POST', headers, body: '{"n":1}' });
+  expect(res.headers.get('x-fc-status')).to.equal('200');
+  expect(await res.json()).to.deep.equal({ got: { n: 1 }, id: headers['x-fc-request-id'] });
+}
 
 /** A site whose server.js is `body`, with Express as `express` (5) or `express4`. */
 function site(body: SiteFile, more: Record<string, SiteFile> = {}): string {
@@ -18,8 +43,8 @@ const compiled = (name: string): SiteFile => ({ fixture: `sites/register-${name}
 const children: Child[] = [];
 
 /** `node -r express-fc-runtime/register server.js` in `dir`, as an FC bootstrap runs it, on `port`. */
-function register(dir: string, port: number, env: Record<string, string> = {}): Child {
-  const child = run('server.js', { FC_CUSTOM_LISTEN_PORT: String(port), ...env }, [], { cwd: dir, execArgv: REGISTER });
+function register(dir: string, port: number, env: Record<string, string> = {}, preload = REGISTER): Child {
+  const child = run('server.js', { FC_CUSTOM_LISTEN_PORT: String(port), ...env }, [], { cwd: dir, execArgv: preload });
   children.push(child);
   return child;
 }
@@ -130,6 +155,83 @@ describe('node -r express-fc-runtime/register', () => {
     await expectOneInvocation(logOf(child), 'Invoke', headers['x-fc-request-id']);
   });
 
+  describe('an ES module app', () => {
+    for (const [how, preload] of [
+      ['-r', REGISTER],
+      ['--import', IMPORT_REGISTER],
+    ] as const) {
+      it(`is served with ${how} express-fc-runtime/register, top-level await and all`, async () => {
+        const [port] = await freePorts(1);
+        const child = register(site(ESM_APP, { 'package.json': '{ "type": "module" }' }), port, {}, [...preload]);
+        await child.waitFor(/^listening$/);
+        const headers = fcHeaders();
+        expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers })).text()).to.equal(`id ${headers['x-fc-request-id']}`);
+        await expectOneInvocation(logOf(child), 'Invoke', headers['x-fc-request-id']);
+        expect(child.stderr).to.equal('');
+      });
+    }
+  });
+
+  it('tells a register user where to configure an event handler: the config file’s invoke, or EXPRESS_FC_EVENT_PATH', async () => {
+    const [port] = await freePorts(1);
+    const child = register(site(compiled('app')), port);
+    await child.waitFor(/^listening$/);
+    const res = await fetch(`http://127.0.0.1:${port}/invoke`, { method: 'POST', headers: fcHeaders({ 'x-fc-control-path': '/invoke' }) });
+    const body = (await res.json()) as { errorType: string; errorMessage: string };
+    expect(body.errorType).to.equal('NoEventHandler');
+    expect(body.errorMessage).to.contain('fc-runtime.config.js').and.to.contain('EXPRESS_FC_EVENT_PATH').and.not.to.contain('fcRuntime(');
+  });
+
+  it('keeps the event handler of an app that serves itself with serve(app, { invoke })', async () => {
+    const [port] = await freePorts(1);
+    const child = register(
+      site(`const { serve } = require('express-fc-runtime');
+const app = require('express')();
+app.get('/', (req, res) => res.send('page'));
+serve(app, { runtime: 'own-serve', invoke: ${INVOKE} }).on('listening', () => console.log('listening'));`),
+      port,
+    );
+    await child.waitFor(/^listening$/);
+    expect(child.stdout.match(/runtime inited/g)).to.deep.equal(['runtime inited']);
+    expect(child.stdout).to.match(/^FunctionCompute own-serve runtime inited\.$/m);
+    await expectConfiguredInvoke(port);
+    const headers = fcHeaders();
+    expect(await (await fetch(`http://127.0.0.1:${port}/`, { headers })).text()).to.equal('page');
+    await expectOneInvocation(logOf(child), 'Invoke', headers['x-fc-request-id']);
+    expect(child.stdout + child.stderr).to.not.match(/\[WARN\]/);
+  });
+
+  it('says in one line that a config file is not used by an app that calls serve() itself', async () => {
+    const [port] = await freePorts(1);
+    const dir = site(
+      `require('express-fc-runtime').serve((req, res) => res.end('page')).on('listening', () => console.log('listening'));`,
+      {
+        'fc-runtime.config.js': `module.exports = { runtime: 'unused' };`,
+      },
+    );
+    const child = register(dir, port);
+    expect(await child.waitFor(/\[WARN\] register: the app calls serve/)).to.match(
+      /\[WARN\] register: the app calls serve\(\) itself, so the options of fc-runtime\.config\.\* and EXPRESS_FC_\* \(runtime\) are not used; pass them to serve\(\)\.$/m,
+    );
+  });
+
+  it('serves Fastify 5 on its default host (localhost) without a false warning about a second server', async () => {
+    const [port] = await freePorts(1);
+    const child = register(
+      site(`const app = require('fastify')();
+app.get('/', async (req) => ({ id: req.raw.fc.requestId }));
+app.listen({ port: 3000 }).then(() => console.log('listening'));`),
+      port,
+    );
+    await child.waitFor(/^listening$/);
+    const headers = fcHeaders();
+    const res = await fetch(`http://127.0.0.1:${port}/`, { headers });
+    expect(res.headers.get('x-fc-status')).to.equal('200');
+    expect(await res.json()).to.deep.equal({ id: headers['x-fc-request-id'] });
+    expect(child.stdout + child.stderr).to.not.match(/second one/);
+    expect(child.stdout + child.stderr).to.match(/register: the app asked to listen on localhost \(port 3000\), loopback only/);
+  });
+
   describe('options', () => {
     const APP = compiled('app');
 
@@ -152,6 +254,33 @@ describe('node -r express-fc-runtime/register', () => {
       await child.waitFor(/^listening$/);
       expect(child.stdout).to.match(/^FunctionCompute from-env runtime inited\.$/m);
     });
+
+    const configFiles: [string, Record<string, SiteFile>][] = [
+      ['fc-runtime.config.mjs with export default, in a CommonJS package', { 'fc-runtime.config.mjs': CONFIGS.exportDefault }],
+      ['fc-runtime.config.mjs with top-level await', { 'fc-runtime.config.mjs': CONFIGS.awaited }],
+      [
+        'fc-runtime.config.js with export default, in a "type": "module" package',
+        { 'package.json': '{ "type": "module" }', 'server.js': ESM_APP, 'fc-runtime.config.js': CONFIGS.exportDefault },
+      ],
+      [
+        'fc-runtime.config.js with named exports, in a "type": "module" package',
+        { 'package.json': '{ "type": "module" }', 'server.js': ESM_APP, 'fc-runtime.config.js': CONFIGS.named },
+      ],
+      [
+        'fc-runtime.config.cjs with module.exports, in a "type": "module" package',
+        { 'package.json': '{ "type": "module" }', 'server.js': ESM_APP, 'fc-runtime.config.cjs': CONFIGS.moduleExports },
+      ],
+    ];
+    for (const [what, files] of configFiles) {
+      it(`come from ${what}`, async () => {
+        const [port] = await freePorts(1);
+        const child = register(site(APP, files), port);
+        await child.waitFor(/^listening$/);
+        expect(child.stdout).to.match(/^FunctionCompute esm-config runtime inited\.$/m);
+        await expectConfiguredInvoke(port);
+        expect(child.stderr).to.equal('');
+      });
+    }
 
     const broken: [string, Record<string, SiteFile>, Record<string, string>, RegExp][] = [
       [
@@ -183,6 +312,18 @@ describe('node -r express-fc-runtime/register', () => {
         { 'fc-runtime.config.js': "module.exports = { limit: 'lots' };" },
         {},
         /^fc-runtime: fc-runtime\.config\.js: option "limit" must be a number of bytes/,
+      ],
+      [
+        'module.exports in a "type": "module" package',
+        { 'package.json': '{ "type": "module" }', 'server.js': ESM_APP, 'fc-runtime.config.js': CONFIGS.moduleExports },
+        {},
+        /^fc-runtime: fc-runtime\.config\.js uses module\.exports, but it is an ES module here \(package\.json has "type": "module"\): write `export default \{ \.\.\. \}`, or rename it fc-runtime\.config\.cjs\.$/,
+      ],
+      [
+        'an .mjs config file that does not parse',
+        { 'fc-runtime.config.mjs': 'export default {' },
+        {},
+        /^fc-runtime: fc-runtime\.config\.mjs failed to load: /,
       ],
       [
         'an env var that is no boolean',

@@ -35,6 +35,8 @@ export interface LocalStartCommand extends FunctionSelection {
   name: 'local start';
   dir: string;
   port: number;
+  /** Answer as FC's default trigger domain does: `content-disposition: attachment` on everything. */
+  defaultDomain: boolean;
 }
 export interface CheckCommand extends FunctionSelection {
   name: 'check';
@@ -221,9 +223,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv, output:
       .command('start')
       .description('start the function behind a local HTTP trigger; Ctrl-C sends /pre-stop (if configured) and stops it')
       .argument('[dir]', 'the folder of s.yaml (or the code folder)', '.')
-      .addOption(option(PORT)),
-  ).action((dir: string, _opts: unknown, command: Command) => {
-    parsed = { name: 'local start', dir, port: settle(command, PORT, env), ...selection(command) };
+      .addOption(option(PORT))
+      .option('--default-domain', "answer as FC's default domain does: content-disposition: attachment (browsers download pages)", false),
+  ).action((dir: string, opts: { defaultDomain: boolean }, command: Command) => {
+    parsed = { name: 'local start', dir, port: settle(command, PORT, env), defaultDomain: opts.defaultDomain, ...selection(command) };
   });
   runsFunction(
     program

@@ -14,7 +14,7 @@ import { start } from './start';
 function run(command: CliCommand, io: Io): Promise<number | undefined> {
   switch (command.name) {
     case 'init':
-      return Promise.resolve(init(command, io));
+      return init(command, io);
     case 'start':
       return start(command, io);
     case 'local invoke':

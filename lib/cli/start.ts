@@ -3,6 +3,7 @@ import { existsSync } from 'fs';
 import { resolve } from 'path';
 import { loadOptions } from '../config';
 import { nothingToServe, serveExported } from '../exported';
+import { loadModule } from '../load-module';
 import { takeOver } from '../takeover';
 import { firstLine, UserError } from '../user-error';
 import type { Io, StartCommand } from './args';
@@ -12,14 +13,14 @@ export async function start(command: StartCommand, io: Io): Promise<undefined> {
   const entry = resolve(command.entry);
   if (!existsSync(entry)) throw new UserError(`no entry file ${command.entry}`);
   const takeover = takeOver(loadOptions(entry, io.env));
-  let exported: unknown;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the entry runs synchronously, as `node entry` would, while the takeover waits for its listen() (import() would make it async)
-    exported = require(entry);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
-    throw new UserError(`${command.entry} is an ES module: run it with \`node -r express-fc-runtime/register ${command.entry}\` instead.`);
-  }
+  // Watched from the start: an ES module config file may fail to import while the entry still loads.
+  const failed = new Promise<never>((_, reject) => {
+    void takeover.listening.catch((error: unknown) => reject(new UserError(firstLine(error))));
+  });
+  // Synchronously when Node can, as `node entry` runs it; an ES module require() refuses
+  // (Node 18, top-level await) is import()ed, and may listen before that resolves.
+  const loaded = loadModule(entry);
+  const exported = 'exports' in loaded ? loaded.exports : await Promise.race([loaded.imported, failed]);
   if (!takeover.taken) serveExported(takeover, exported);
   // An entry may still listen later (after connecting to a database, say); if the event loop empties
   // first, it never will.
@@ -31,9 +32,10 @@ export async function start(command: StartCommand, io: Io): Promise<undefined> {
     const forget = () => process.off('beforeExit', onBeforeExit);
     void takeover.listening.then(forget, forget);
   });
-  const failed = takeover.listening.catch((error: unknown) => {
-    throw new UserError(firstLine(error));
-  });
-  await Promise.race([failed, neverListens]);
+  const listened = takeover.listening.then(
+    () => undefined,
+    () => failed,
+  );
+  await Promise.race([listened, neverListens]);
   return undefined;
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import { finished } from 'stream';
 import bytes from 'bytes';
 import getRawBody from 'raw-body';
+import { envName } from '../env-settings';
 import type { Invocation } from '../invocation';
 import { WARN } from '../logging/format';
 import type { InvokeHandler } from '../options';
@@ -57,16 +58,23 @@ function readEvent(req: IncomingMessage, res: ServerResponse, invocation: Invoca
   });
 }
 
+/** Who configures the runtime: the app's own fcRuntime() or serve() call, or register (a config file and the environment). */
+export type ConfiguredBy = 'app' | 'register';
+
+// What a runtime without an event handler tells the user to do, where that user configures it.
+const NO_HANDLER_FIX: Record<ConfiguredBy, string> = {
+  app: "pass fcRuntime({ invoke: async (event, context) => result }), or fcRuntime({ eventPath: '/events' }) to handle events with an app route.",
+  register:
+    'export one as `invoke` from fc-runtime.config.js (.cjs, .mjs) beside the entry (export const invoke = async (event, context) => result), ' +
+    `or set ${envName('eventPath')}=/events to handle events with an app route.`,
+};
+
 /** The /invoke handler; `timeout` (ms, option `timeout`) bounds the event handler when given. */
-export function createInvoke(handler: InvokeHandler | undefined, limit: number, timeout: number | undefined) {
+export function createInvoke(handler: InvokeHandler | undefined, limit: number, timeout: number | undefined, configuredBy: ConfiguredBy) {
   if (handler === undefined) {
+    const message = `No event handler is configured: ${NO_HANDLER_FIX[configuredBy]}`;
     return function noInvokeHandler(_req: IncomingMessage, res: ServerResponse, invocation: Invocation): void {
-      const failure = controlError(
-        'NoEventHandler',
-        'No event handler is configured: pass fcRuntime({ invoke: async (event, context) => result }), ' +
-          "or fcRuntime({ eventPath: '/events' }) to handle events with an app route.",
-      );
-      respondError(res, invocation, failure);
+      respondError(res, invocation, controlError('NoEventHandler', message));
     };
   }
   return async function invokeHandler(req: IncomingMessage, res: ServerResponse, invocation: Invocation): Promise<void> {

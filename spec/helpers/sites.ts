@@ -17,11 +17,12 @@ export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
  */
 export type SiteFile = string | Buffer | { content: string | Buffer; mode: number } | { link: string } | { fixture: string };
 
-/** Packages the site's node_modules links to: this package and both Express majors. */
+/** Packages the site's node_modules links to: this package, both Express majors and Fastify. */
 const LINKED = {
   'express-fc-runtime': ROOT,
   express: join(ROOT, 'node_modules', 'express'),
   express4: join(ROOT, 'node_modules', 'express4'),
+  fastify: join(ROOT, 'node_modules', 'fastify'),
 };
 
 const made: string[] = [];
@@ -42,7 +43,7 @@ export function makeSite(
     mkdirSync(join(dir, 'node_modules'));
     const links: [string, string][] = [
       ...Object.entries(LINKED),
-      ...packages.map((name): [string, string] => [name, join(ROOT, 'node_modules', name)]),
+      ...packages.filter((name) => !Object.hasOwn(LINKED, name)).map((name): [string, string] => [name, join(ROOT, 'node_modules', name)]),
     ];
     for (const [name, target] of links) {
       mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });

@@ -20,26 +20,39 @@ function seconds(ms: number): string {
 
 const TIMEOUTS = ['keepAliveTimeout', 'requestTimeout', 'headersTimeout', 'timeout'] as const;
 
+/**
+ * What an idle connection closed by the server does on FC, which finds out only by sending the next
+ * request on it: the failure users report as "the first POST works, one ten seconds later fails".
+ */
+const IDLE_CLOSE_ON_FC =
+  'FC sends the next request on a connection the server closed while idle: a GET is retried, a POST fails with 502 ' +
+  '"Process exited unexpectedly before completing request"';
+
 export function connectionVerdict({ server, answers, idle }: ConnectionEvidence): Verdict {
   const problems: string[] = [];
+  let idleCut = idle.closed;
   if (server !== undefined) {
     for (const name of TIMEOUTS) {
       const value = server[name];
       if (value > 0 && value < FC_CONNECTION_MS) problems.push(`${name} ${seconds(value)}`);
     }
+    if (server.keepAliveTimeout > 0 && server.keepAliveTimeout < FC_CONNECTION_MS) idleCut = true;
     if (server.maxRequestsPerSocket > 0) problems.push(`maxRequestsPerSocket ${server.maxRequestsPerSocket}`);
   }
   const seen = new Set<string>();
   for (const answer of answers) {
     const keepAlive = String(answer.headers['keep-alive'] ?? '');
-    if (/timeout=\d/.test(keepAlive)) seen.add(`Keep-Alive: ${keepAlive} announced`);
+    if (/timeout=\d/.test(keepAlive)) {
+      seen.add(`Keep-Alive: ${keepAlive} announced`);
+      idleCut = true;
+    }
     if (/\bclose\b/i.test(answer.headers.connection ?? '')) seen.add(`Connection: close on ${answer.what}`);
   }
   problems.push(...seen);
   if (idle.closed) problems.push(`an idle connection closed within ${seconds(idle.ms)}`);
   if (problems.length > 0) {
     return fail(
-      `connections are cut before FC's 15 minutes: ${problems.join(', ')}`,
+      `connections are cut before FC's 15 minutes: ${problems.join(', ')}${idleCut ? `; ${IDLE_CLOSE_ON_FC}` : ''}`,
       "set the server's keepAliveTimeout, requestTimeout, headersTimeout and timeout to 0 (serve() and `node -r express-fc-runtime/register` do)",
     );
   }

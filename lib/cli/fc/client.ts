@@ -1,10 +1,11 @@
 // The client that calls the runtime as FC does: FC's common headers on each request, keep-alive connections, control requests answered in full.
 import { randomUUID } from 'crypto';
-import { Agent, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'http';
+import { request, type Agent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'http';
 import type { Socket } from 'net';
 import { controlRoute } from '../../routing';
 import type { ControlAnswer } from './answer';
 import { commonHeaders, type Identity } from './identity';
+import { FcAgent } from './keep-alive';
 
 /** How long a control request may take before it is given up: FC's own limits are of this order. */
 const CONTROL_MS = 60_000;
@@ -39,7 +40,8 @@ export class TimedOut extends Error {
 }
 
 export class FcClient {
-  private readonly agent = new Agent({ keepAlive: true });
+  /** Keep-alive connections, kept as FC keeps them. */
+  readonly agent = new FcAgent();
 
   constructor(
     readonly port: number,
@@ -112,7 +114,7 @@ export class FcClient {
 
   /** Closes the idle keep-alive connections, which would hold up the runtime's drain; requests in flight may finish. */
   closeIdle(): void {
-    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    this.agent.closeIdle();
   }
 
   /** Closes every connection. */

@@ -146,14 +146,15 @@ export function sYamlText(site: SiteFacts): string {
  * Writes dir/s.yaml for the site at `entry` unless there is one (or with `force`), and says so on `out`.
  * The hooks come from fc-runtime.config.* beside the entry, where register and `fc-runtime start` find them.
  */
-export function writeSYaml(dir: string, entry: string, force: boolean, out: NodeJS.WritableStream): void {
+export async function writeSYaml(dir: string, entry: string, force: boolean, out: NodeJS.WritableStream): Promise<void> {
   const existing = ['s.yaml', 's.yml'].find((file) => existsSync(join(dir, file)));
   const shown = relative(process.cwd(), join(dir, existing ?? 's.yaml')) || 's.yaml';
   if (existing !== undefined && !force) {
     out.write(`Kept ${shown} (it exists; --force rewrites it)\n`);
     return;
   }
-  const options = loadOptions(join(dir, entry), {});
+  // An ES module config file is imported: its hooks are known once it is in.
+  const options = await loadOptions(join(dir, entry), {});
   const site = {
     dir,
     nodeMajor: Number(process.versions.node.split('.')[0]),

@@ -7,10 +7,11 @@ import { failed, type ControlAnswer } from '../fc/answer';
 import { TimedOut } from '../fc/client';
 import { Instance } from '../fc/instance';
 import { MAX_BODY_BYTES } from '../fc/limits';
+import { watchCodeFolder } from '../fc/code-watch';
 import { selectFunction } from '../fc/selection';
 import { signalExitCode, stopSignals } from '../fc/signals';
 import { sizeText } from '../size-text';
-import { afterEndMarker, summaryLine } from './summary';
+import { afterEndMarker, codeFolderWarning, summaryLine } from './summary';
 
 function tooLarge(bytes: number): UserError {
   return new UserError(`the event is ${sizeText(bytes)}, over FC's 32 MB limit for a synchronous invocation.`);
@@ -139,6 +140,7 @@ export async function localInvoke(command: LocalInvokeCommand, io: Io): Promise<
   const event = await readEvent(command.event, io);
   for (const note of notes) io.stderr.write(`fc-runtime local invoke: ${note}\n`);
   const signals = stopSignals();
+  const codeWatch = watchCodeFolder(config.codeDir, (file) => io.stderr.write(codeFolderWarning(file)));
   try {
     let instance: Instance;
     try {
@@ -157,6 +159,7 @@ export async function localInvoke(command: LocalInvokeCommand, io: Io): Promise<
     }
     return outcome ? 0 : 1;
   } finally {
+    codeWatch.close();
     signals.dispose();
   }
 }

@@ -4,11 +4,14 @@ import { join, relative } from 'path';
 import type { Duplex } from 'stream';
 import { UserError } from '../../user-error';
 import type { Io, LocalStartCommand } from '../args';
+import { watchCodeFolder } from '../fc/code-watch';
 import type { FunctionConfig } from '../fc/function-config';
 import { selectFunction } from '../fc/selection';
 import { stopSignals } from '../fc/signals';
 import { LocalFunction, type FrontOutput } from './function';
 import { forward } from './http-trigger';
+import { HttpTrigger } from './invocation';
+import { codeFolderWarning } from './summary';
 import { proxyUpgrade } from './websocket';
 
 const HOST = '127.0.0.1';
@@ -36,14 +39,17 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
   const { config, localEnv, startTimeout, notes } = selectFunction(command.dir, command, io.env);
   for (const note of notes) output.warn(`fc-runtime local: ${note}\n`);
   const signals = stopSignals();
+  let stopWatching = () => {};
   const fn = new LocalFunction({ config, localEnv, startTimeout, output: io.stdout, env: io.env, signal: signals.signal }, output);
+  const trigger = new HttpTrigger(fn, output, { config: fn.config, defaultDomain: command.defaultDomain });
   const serve = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
-    forward(req, res, fn, output, expectsContinue).catch((error: unknown) => {
+    forward(req, res, trigger, expectsContinue).catch((error: unknown) => {
       output.warn(`fc-runtime local: ${String(req.method)} ${String(req.url)}: ${(error as Error).message}\n`);
       res.destroy();
     });
   };
-  const server = createServer({ requestTimeout: 0 }, serve(false)).on('checkContinue', serve(true));
+  // Headers past FC's 8 KB reach the front, which answers them as FC does, rather than Node's 431.
+  const server = createServer({ requestTimeout: 0, maxHeaderSize: 64 * 1024 }, serve(false)).on('checkContinue', serve(true));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     proxyUpgrade(req, socket, head, fn, output).catch((error: unknown) => {
       output.warn(`fc-runtime local: ${String(req.method)} ${String(req.url)} (WebSocket): ${(error as Error).message}\n`);
@@ -56,6 +62,8 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
       server.once('error', (error) => reject(listenFailure(error, command.port)));
       server.listen(command.port, HOST, () => resolve());
     });
+    const codeWatch = watchCodeFolder(config.codeDir, (file) => output.warn(codeFolderWarning(file)));
+    stopWatching = () => codeWatch.close();
     let instance;
     try {
       instance = await fn.start();
@@ -89,6 +97,7 @@ export async function localStart(command: LocalStartCommand, io: Io): Promise<nu
     output.say('fc-runtime local: stopped.\n');
     return 0;
   } finally {
+    stopWatching();
     signals.dispose();
     server.close();
     if (typeof server.closeAllConnections === 'function') server.closeAllConnections();

@@ -35,3 +35,11 @@ export function summaryLine({ what, status, headers = {}, ms, requestId, note }:
   parts.push(`RequestId: ${requestId}`);
   return `${parts.join(', ')}${failed(headers) ? ' (failed)' : ''}\n`;
 }
+
+/** The warning at the first write into the code folder, which is read-only on FC. */
+export function codeFolderWarning(file: string): string {
+  return (
+    `fc-runtime local: the function wrote ${file} in its code folder, which is read-only on FC (the write would fail there); ` +
+    'write under /tmp instead (os.tmpdir()), e.g. logs and run files (Egg: config.logger.dir and config.rundir).\n'
+  );
+}
