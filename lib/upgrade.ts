@@ -1,4 +1,5 @@
 // WebSocket upgrades under serve() and register: one connection, one invocation, every event of it in its context.
+import { executionAsyncResource } from 'async_hooks';
 import createDebug from 'debug';
 import type { IncomingMessage, Server, ServerResponse } from 'http';
 import type { Socket } from 'net';
@@ -79,14 +80,27 @@ export function adoptUpgrades(server: Server, runtime: Runtime, front: unknown):
   };
 }
 
-/** The socket's own events ('data', 'close', …) are emitted from the connection's context: they run in the invocation's. */
+/**
+ * The socket's own events ('data', 'close', …) are emitted from the connection's handle, not from
+ * the upgrade's context. The first one emitted from the handle puts the invocation on the handle
+ * itself (AsyncLocalStorage keeps a store per async resource), and the socket's emit goes back to
+ * Node's: from then on every message runs in the invocation at no cost per message. Events emitted
+ * from elsewhere before that (ws hands the upgrade's first bytes back through the socket) each run
+ * in it through storage.run. The connection is the invocation's alone, so nothing else can inherit it.
+ */
 function bindSocket(socket: Socket, invocation: Invocation): void {
-  // Per message: one storage.run, no closure (this is the cost the bench's WebSocket echo measures).
-  // Like a request's own events (middleware.ts), an exception thrown here is not tied to the invocation.
-  const emit = socket.emit.bind(socket) as AnyEmit;
-  socket.emit = function fcSocketEmit(...args: Parameters<AnyEmit>): boolean {
-    return storage.run(invocation, Reflect.apply, emit, undefined, args) as boolean;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, and called with the socket as `this`
+  const emit = socket.emit;
+  const handle = (socket as { _handle?: object | null })._handle;
+  const fcSocketEmit = function (this: Socket, ...args: Parameters<AnyEmit>): boolean {
+    if (handle != null && executionAsyncResource() === handle) {
+      storage.enterWith(invocation);
+      if (socket.emit === fcSocketEmit) socket.emit = emit;
+      return Reflect.apply(emit, this, args) as boolean;
+    }
+    return storage.run(invocation, Reflect.apply, emit, this, args) as boolean;
   } as typeof socket.emit;
+  socket.emit = fcSocketEmit;
 }
 
 /** A WebSocket close frame from the server (unmasked), with a status code and no reason. */
