@@ -98,6 +98,14 @@ describe('WebSocket: one connection, one invocation', function () {
     expect(await linesOf(site.child, hello.hello)).to.include('connection open');
   });
 
+  it('an upgrade the app refuses (its listener destroys the socket) is still one invocation, ended with the connection', async () => {
+    site = await start('serve', 'noserver');
+    const headers = fcHeaders();
+    const error = await connect(site.port, headers, '/elsewhere').catch((e: unknown) => e as Error);
+    expect(error).to.be.instanceOf(Error);
+    await expectOneInvocation(logOf(site.child), 'Invoke', headers['x-fc-request-id']);
+  });
+
   it('a plain request beside the WebSocket server is still an invocation of its own', async () => {
     site = await start('serve', 'ws');
     const headers = fcHeaders();
