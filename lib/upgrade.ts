@@ -47,7 +47,20 @@ export function adoptUpgrades(server: Server, runtime: Runtime, front: unknown):
     });
     bindSocket(socket, invocation);
     let handled = false;
-    storage.run(invocation, callAttributed, invocation, () => (handled = emit(event, ...args)));
+    const listeners = (): void => {
+      handled = emit(event, ...args);
+    };
+    const { namespace } = runtime.settings;
+    storage.run(invocation, callAttributed, invocation, () => {
+      if (namespace === undefined) return listeners();
+      // Option namespace: the context is published there too, for the connection's whole life.
+      namespace.run(() => {
+        namespace.set('fc', invocation.context);
+        namespace.set('requestId', invocation.requestId);
+        namespace.bindEmitter(socket);
+        listeners();
+      });
+    });
     return handled;
   } as typeof server.emit;
 

@@ -98,6 +98,18 @@ describe('WebSocket: one connection, one invocation', function () {
     expect(await linesOf(site.child, hello.hello)).to.include('connection open');
   });
 
+  it('with option namespace, message handlers find the context in the cls-hooked namespace too', async () => {
+    const child = run(fixture('ws-site.js'), ON_FC, ['serve', 'ws', 'cls']);
+    site = { child, port: Number((await child.waitFor(/^LISTENING \d+$/)).split(' ')[1]) };
+    const headers = fcHeaders();
+    const client = await connect(site.port, headers, '/ws');
+    await client.next();
+    client.ws.send('in cls');
+    const id = headers['x-fc-request-id'];
+    expect(JSON.parse(await client.next())).to.deep.equal({ echo: 'in cls', timer: id, cls: id });
+    client.ws.close();
+  });
+
   it('an upgrade the app refuses (its listener destroys the socket) is still one invocation, ended with the connection', async () => {
     site = await start('serve', 'noserver');
     const headers = fcHeaders();
