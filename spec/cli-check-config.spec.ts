@@ -1,17 +1,26 @@
 import { expect } from 'chai';
-import { bootstrap, makeSite, removeSites, runCli, type SiteFile } from './helpers/sites';
+import { delimiter, dirname } from 'path';
+import { makeSite, removeSites, runCli, type SiteFile } from './helpers/sites';
+
+/** The Node major these specs run on: the one the runtime runs on too (PATH below), and the layer s.yaml gives FC. */
+const MAJOR = process.versions.node.split('.')[0];
+/** This Node first on PATH: the bootstrap's `node` is then the one the specs run on, whatever the machine's own is. */
+const PATH = [dirname(process.execPath), process.env.PATH].join(delimiter);
 
 /** One `fc-runtime check` run, its ✔, ⚠ and ✖ lines apart. */
 async function check(dir: string): Promise<{ code: number | null; stdout: string; stderr: string; warned: string[]; failed: string[] }> {
-  const result = await runCli(['check', dir]);
+  const result = await runCli(['check', dir], { env: { PATH } });
   const lines = result.stdout.split('\n');
   return { ...result, warned: lines.filter((line) => line.startsWith('⚠ ')), failed: lines.filter((line) => line.startsWith('✖ ')) };
 }
 
-const REGISTER = bootstrap('exec node -r express-fc-runtime/register server.js');
+const REGISTER: SiteFile = {
+  content: `#!/bin/bash\nexport PATH=/opt/nodejs${MAJOR}/bin:$PATH\nexec node -r express-fc-runtime/register server.js\n`,
+  mode: 0o755,
+};
 const HTML_SITE: SiteFile =
   "const app = require('express')();\napp.get('/', (req, res) => res.send('<h1>hello</h1>'));\napp.listen(3000);\n";
-const LAYER = `acs:fc:\${vars.region}:official:layers/Nodejs${process.versions.node.split('.')[0]}/versions/3`;
+const LAYER = `acs:fc:\${vars.region}:official:layers/Nodejs${MAJOR}/versions/3`;
 
 /** An fc3 function in s.yaml with these extra props (YAML lines under props, indented by 6). */
 function sYaml(props: string, runtime = 'custom.debian10'): string {
