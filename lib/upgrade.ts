@@ -1,5 +1,5 @@
 // WebSocket upgrades under serve() and register: one connection, one invocation, every event of it in its context.
-import { executionAsyncResource } from 'async_hooks';
+import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'async_hooks';
 import createDebug from 'debug';
 import type { IncomingMessage, Server, ServerResponse } from 'http';
 import type { Socket } from 'net';
@@ -98,15 +98,15 @@ export function adoptUpgrades(server: Server, runtime: Runtime, front: unknown):
  * the upgrade's context. The first one emitted from the handle puts the invocation on the handle
  * itself (AsyncLocalStorage keeps a store per async resource), and the socket's emit goes back to
  * Node's: from then on every message runs in the invocation at no cost per message. Events emitted
- * from elsewhere before that (ws hands the upgrade's first bytes back through the socket) each run
- * in it through storage.run. The connection is the invocation's alone, so nothing else can inherit it.
+ * from elsewhere before that (ws hands the upgrade's first bytes back through the socket), and every
+ * event where the store cannot be left on the handle (Node 24), each run in it through storage.run. The connection is the invocation's alone, so nothing else can inherit it.
  */
 function bindSocket(socket: Socket, invocation: Invocation): void {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, and called with the socket as `this`
   const emit = socket.emit;
   const handle = (socket as { _handle?: object | null })._handle;
   const fcSocketEmit = function (this: Socket, ...args: Parameters<AnyEmit>): boolean {
-    if (handle != null && executionAsyncResource() === handle) {
+    if (handle != null && executionAsyncResource() === handle && storesOnResources()) {
       storage.enterWith(invocation);
       if (socket.emit === fcSocketEmit) socket.emit = emit;
       return Reflect.apply(emit, this, args) as boolean;
@@ -115,6 +115,20 @@ function bindSocket(socket: Socket, invocation: Invocation): void {
   } as typeof socket.emit;
   socket.emit = fcSocketEmit;
 }
+
+let storesOnResources = (): boolean => {
+  // Asked once, by the first connection: Node 24's AsyncContextFrame (also Node 22 with
+  // --experimental-async-context-frame) keeps the store a resource was made in, and a store entered
+  // in one of its callbacks is gone by the next; before it, the store entered stays on the resource.
+  const probe = new AsyncLocalStorage<boolean>();
+  const resource = new AsyncResource('express-fc-runtime.probe');
+  resource.runInAsyncScope(() => probe.enterWith(true));
+  const stays = resource.runInAsyncScope(() => probe.getStore()) === true;
+  probe.disable();
+  debug('a store entered in a callback %s on its resource', stays ? 'stays' : 'does not stay');
+  storesOnResources = () => stays;
+  return stays;
+};
 
 /** A WebSocket close frame from the server (unmasked), with a status code and no reason. */
 function closeFrame(code: number): Buffer {
