@@ -102,14 +102,15 @@ export class Runtime {
     const fcHeaders = trusted ? headers : NO_HEADERS;
     const header = fcHeaders['x-fc-request-id'];
     const requestId = typeof header === 'string' && isRequestId(header) ? header : randomUUID();
-    const invocation = new Invocation('Invoke', requestId, settings, undefined, this.done);
+    // Not counted in flight: a connection lasts as long as its client likes, and the SIGTERM drain
+    // would sit out its whole bound for it; serve() closes the connections once requests have drained.
+    const invocation = new Invocation('Invoke', requestId, settings, undefined);
     invocation.context = createContext(fcHeaders, requestId, HTTP_INVOKE, this.env, invocation);
     req.fc = invocation.context;
     if (typeof header === 'string' && header !== '' && requestId !== header)
       invocation.log(DEBUG, `x-fc-request-id ${JSON.stringify(header)} is no plain token: this invocation is ${requestId}`);
     if (!settings.keepCredentialHeaders) dropCredentialHeaders(req, headers);
     if (trusted && settings.basePath) stripBasePath(req, headers);
-    this.inFlight++;
     return invocation;
   }
 

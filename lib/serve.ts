@@ -169,7 +169,8 @@ async function drain(server: Server, runtime: Runtime, drainTimeout: number, upg
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([runtime.idle(), new Promise((resolve) => (timer = setTimeout(resolve, drainTimeout)))]);
   clearTimeout(timer);
-  // WebSocket connections last as long as their clients like: after the bound they are told the server goes away.
+  // WebSocket connections last as long as their clients like: once the requests have drained (or the
+  // bound has passed) they are told the server goes away, and their End markers go out before preStop.
   await upgrades.closeAll();
   if (!runtime.preStop.pending) {
     debug('SIGTERM: no preStop left to run; exiting');

@@ -133,6 +133,23 @@ describe('fc-runtime local start: WebSocket upgrades', function () {
     await running.child.waitFor(new RegExp(`^FC Invoke End RequestId: ${escapeRegExp(id)}$`));
   });
 
+  it('Ctrl-C: the runtime closes the open connections with 1001 (going away) and their lines are printed before the stop', async () => {
+    running = await front(site(60));
+    const client = await connect(`${running.ws}/echo`);
+    const id = client.requestId!;
+    running.child.process.kill('SIGINT');
+    expect(await client.closed).to.equal(1001);
+    expect(await running.child.exited).to.equal(0);
+    const lines = running.child.stdout.split('\n');
+    const end = lines.indexOf(`FC Invoke End RequestId: ${id}`);
+    const summary = lines.findIndex(
+      (line) => line.startsWith('FC GET /echo (WebSocket): 101, ') && line.includes('closed 1001 by the function'),
+    );
+    expect(end, running.child.stdout).to.be.above(-1);
+    expect(summary).to.be.above(end);
+    expect(lines.indexOf('fc-runtime local: stopped.')).to.be.above(summary);
+  });
+
   it("passes the runtime's refusal of an upgrade back as it is", async () => {
     running = await front(site(60));
     const error = await connect(`${running.ws}/elsewhere`).catch((e: unknown) => e as Error);

@@ -5,7 +5,7 @@ import { fcHeaders } from './helpers/apps';
 import { fixture, logOf, run, type Child } from './helpers/child';
 import { expectOneInvocation } from './helpers/markers';
 import { escapeRegExp } from './helpers/output';
-import { connect as open } from './helpers/websocket';
+import { connect as open, type Client } from './helpers/websocket';
 
 // The register of this build: the fixture's currentContext() must read the same store.
 const connect = (port: number, headers: Record<string, string>, path: string) => open(`ws://127.0.0.1:${port}${path}`, headers);
@@ -156,25 +156,44 @@ describe('WebSocket: one connection, one invocation', function () {
     }
   }
 
-  it('SIGTERM: after the drain bound, open connections are closed with 1001, their End markers written, then preStop, exit 0', async () => {
-    site = await start('serve', 'ws');
-    const headers = fcHeaders();
-    const id = headers['x-fc-request-id'];
-    const client = await connect(site.port, headers, '/ws');
-    await client.next();
+  /** SIGTERM, then the client's close code, the time it took, and the order of the log once the process has exited 0. */
+  async function sigterm(client: Client, id: string): Promise<{ code: number; ms: number }> {
     const sent = Date.now();
-    site.child.process.kill('SIGTERM');
-    expect(await client.closed).to.equal(1001);
-    expect(Date.now() - sent).to.be.at.least(250); // drainTimeout: 300 ms
-    expect(await site.child.exited).to.equal(0);
-    const lines = site.child.stdout.split('\n');
+    site!.child.process.kill('SIGTERM');
+    const code = await client.closed;
+    const ms = Date.now() - sent;
+    expect(await site!.child.exited).to.equal(0);
+    const lines = site!.child.stdout.split('\n');
     const closed = lines.findIndex((line) => line.endsWith(`${id} [INFO] connection closed 1001 in ${id}`));
     const end = lines.indexOf(`FC Invoke End RequestId: ${id}`);
     const preStop = lines.findIndex((line) => line.startsWith('FC PreStop Start RequestId: '));
     const ran = lines.findIndex((line) => line.endsWith('[INFO] preStop ran'));
-    expect(closed, site.child.stdout).to.be.above(-1);
+    expect(closed, site!.child.stdout).to.be.above(-1);
     expect(end).to.be.above(closed);
     expect(preStop).to.be.above(end);
     expect(ran).to.be.above(preStop);
+    return { code, ms };
+  }
+
+  it('SIGTERM: open connections are closed with 1001 once the requests have drained, their End markers written, then preStop, exit 0', async () => {
+    site = await start('serve', 'ws', { ...ON_FC, DRAIN_MS: '10000' });
+    const headers = fcHeaders();
+    const client = await connect(site.port, headers, '/ws');
+    await client.next();
+    const { code, ms } = await sigterm(client, headers['x-fc-request-id']);
+    expect(code).to.equal(1001);
+    expect(ms).to.be.below(3000); // a connection does not hold the drain for its 10 s bound
+  });
+
+  it('SIGTERM: with a request still in flight, open connections are closed after the drain bound', async () => {
+    site = await start('serve', 'ws');
+    const headers = fcHeaders();
+    const client = await connect(site.port, headers, '/ws');
+    await client.next();
+    void fetch(`http://127.0.0.1:${site.port}/hang`, { headers: fcHeaders() }).catch(() => undefined);
+    await site.child.waitFor(/ \[INFO\] hang started$/);
+    const { code, ms } = await sigterm(client, headers['x-fc-request-id']);
+    expect(code).to.equal(1001);
+    expect(ms).to.be.at.least(250); // drainTimeout: 300 ms
   });
 });
