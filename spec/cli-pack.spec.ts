@@ -3,48 +3,13 @@ import { randomBytes } from 'crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { open, type Entry } from 'yauzl';
 import { sizeVerdict } from '../lib/cli/pack/limits';
 import { sizeText } from '../lib/cli/size-text';
 import { makeSite, removeSites, runCli, symlink, type Finished, type SiteFile } from './helpers/sites';
+import { readZip, type Stored } from './helpers/zip';
 
 /** A folder of real files only: pack must not follow the test links of makeSite()'s node_modules. */
 const makeFolder = (files: Record<string, SiteFile>) => makeSite(files, { modules: false });
-
-interface Stored {
-  /** The Unix mode from the entry's external attributes: 0o100755 for an executable file, 0o120777 for a link. */
-  mode: number;
-  content: Buffer;
-}
-
-/** The archive read back: every entry by name. */
-function readZip(path: string): Promise<Map<string, Stored>> {
-  return new Promise((resolve, reject) =>
-    open(path, { lazyEntries: true }, (error, zip) => {
-      if (error) return reject(error);
-      const entries = new Map<string, Stored>();
-      zip.on('entry', (entry: Entry) => {
-        const mode = entry.externalFileAttributes >>> 16;
-        if (entry.fileName.endsWith('/')) {
-          entries.set(entry.fileName, { mode, content: Buffer.alloc(0) });
-          return zip.readEntry();
-        }
-        zip.openReadStream(entry, (streamError, stream) => {
-          if (streamError) return reject(streamError);
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.once('end', () => {
-            entries.set(entry.fileName, { mode, content: Buffer.concat(chunks) });
-            zip.readEntry();
-          });
-        });
-      });
-      zip.once('end', () => resolve(entries));
-      zip.once('error', reject);
-      zip.readEntry();
-    }),
-  );
-}
 
 const outputs: string[] = [];
 /** A fresh path outside the site for the ZIP. */

@@ -5,13 +5,13 @@
 // scripts/test-versions.sh sets NEXTJS_SPEC=off for the other versions.
 import { expect } from 'chai';
 import { execFileSync } from 'child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { performance } from 'perf_hooks';
-import { open, type Entry } from 'yauzl';
 import { run } from './helpers/child';
 import { makeSite, removeSites, ROOT, runCli } from './helpers/sites';
+import { unzip } from './helpers/zip';
 import { logLine, startLocalAt, type LocalFc } from './samples/local-fc';
 
 const SKIPPED = process.env.NEXTJS_SPEC === 'off';
@@ -69,41 +69,6 @@ function installPackages(dir: string, names: string[]): void {
     execFileSync('cp', ['-al', source, join(dir, 'node_modules', name)]);
     for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) names.push(...Object.keys(manifest[field] ?? {}));
   }
-}
-
-/** Unpacks a ZIP as FC does: files with their modes, links as links. */
-function unzip(zipPath: string, into: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    open(zipPath, { lazyEntries: true }, (error, zip) => {
-      if (error) return reject(error);
-      zip.on('entry', (entry: Entry) => {
-        const target = join(into, entry.fileName);
-        const mode = entry.externalFileAttributes >>> 16;
-        if (entry.fileName.endsWith('/')) {
-          mkdirSync(target, { recursive: true });
-          return zip.readEntry();
-        }
-        zip.openReadStream(entry, (streamError, stream) => {
-          if (streamError) return reject(streamError);
-          const chunks: Buffer[] = [];
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.once('end', () => {
-            mkdirSync(dirname(target), { recursive: true });
-            const content = Buffer.concat(chunks);
-            if ((mode & 0o170000) === 0o120000) symlinkSync(content.toString(), target);
-            else {
-              writeFileSync(target, content);
-              chmodSync(target, mode & 0o7777);
-            }
-            zip.readEntry();
-          });
-        });
-      });
-      zip.once('end', () => resolve());
-      zip.once('error', reject);
-      zip.readEntry();
-    }),
-  );
 }
 
 (SKIPPED ? describe.skip : describe)('a Next.js standalone site, packed and served under register through the local FC', () => {

@@ -3,27 +3,15 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { open, type Entry } from 'yauzl';
 import { cli, ROOT } from '../helpers/sites';
+import { readZip } from '../helpers/zip';
 import { sampleDir } from './local-fc';
 
 const SAMPLES = ['classic-site', 'json-api', 'classic-fc-function', 'streaming', 'chat'];
 
 /** Every entry of a ZIP by name, with the Unix mode of its external attributes. */
-function zipModes(path: string): Promise<Map<string, number>> {
-  return new Promise((resolve, reject) =>
-    open(path, { lazyEntries: true }, (error, zip) => {
-      if (error) return reject(error);
-      const modes = new Map<string, number>();
-      zip.on('entry', (entry: Entry) => {
-        modes.set(entry.fileName, entry.externalFileAttributes >>> 16);
-        zip.readEntry();
-      });
-      zip.once('end', () => resolve(modes));
-      zip.once('error', reject);
-      zip.readEntry();
-    }),
-  );
+async function zipModes(path: string): Promise<Map<string, number>> {
+  return new Map([...(await readZip(path))].map(([name, { mode }]) => [name, mode]));
 }
 
 /** The sample's own files, as git has them. */
