@@ -6,20 +6,21 @@ import { startLocal, type LocalFc } from './local-fc';
 // Debian's chromium package; scripts/install-chromium.sh installs it (CI runs it before the tests).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** Chromium, or (thrown at once, before anything else starts) one line saying how to install it. */
+function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: this check needs Debian's chromium (run scripts/install-chromium.sh, or set CHROMIUM_PATH).`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, timeout: 30_000 });
+}
+
 describe('samples/classic-site in headless Chromium, through the local Function Compute', () => {
   let fc: LocalFc;
   let browser: Browser;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this check needs Debian's chromium (run scripts/install-chromium.sh, or set CHROMIUM_PATH).`,
-      );
-    }
-    [fc, browser] = await Promise.all([
-      startLocal('classic-site', { SESSION_KEYS: 'spec-session-key' }),
-      chromium.launch({ executablePath: CHROMIUM, timeout: 30_000 }),
-    ]);
+    // Chromium first: a missing one throws before the local FC starts.
+    [browser, fc] = await Promise.all([launchChromium(), startLocal('classic-site', { SESSION_KEYS: 'spec-session-key' })]);
   });
 
   after(async () => {
@@ -68,12 +69,7 @@ describe('samples/chat in headless Chromium, through the local Function Compute'
   let browser: Browser;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: this check needs Debian's chromium (run scripts/install-chromium.sh, or set CHROMIUM_PATH).`,
-      );
-    }
-    [fc, browser] = await Promise.all([startLocal('chat'), chromium.launch({ executablePath: CHROMIUM, timeout: 30_000 })]);
+    [browser, fc] = await Promise.all([launchChromium(), startLocal('chat')]);
   });
 
   after(async () => {
