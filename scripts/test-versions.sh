@@ -9,10 +9,10 @@
 # outside node_modules, which `npm ci` wipes. The stress specs of spec/reliability/ run at a fifth
 # of their counts here (RELIABILITY_SCALE=0.2; set it to 1 for all): the full load runs once, by
 # npm test, and so do the few specs listed below whose subject does not depend on the Node version
-# running mocha. The real Next.js site of spec/nextjs.spec (a
-# `next build` of 10 s or more) is built by npm test only (NEXTJS_SPEC=off here); the framework
-# matrix runs on every version. Each run's mocha summary is printed as usual; the
-# script ends with one line per version and exits non-zero if any run failed.
+# running mocha, pack's two large-ZIP specs (PACK_LARGE_SPECS=off) and the real Next.js site of
+# spec/nextjs.spec (a `next build` of 10 s or more; NEXTJS_SPEC=off); the framework matrix runs on
+# every version. Each run's mocha summary is printed as usual; the script ends with one line per
+# version and exits non-zero if any run failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,11 +74,10 @@ for version in "${versions[@]}"; do
   # with tsc; the samples' check-and-pack spec runs the CLI paths that cli-check and cli-pack cover
   # here on every version.
   ignore=(--ignore 'build/spec/samples/browser.spec.js' --ignore 'build/spec/package.spec.js' --ignore 'build/spec/samples/check-pack.spec.js')
-  # The leak spec on 18 (its heap settles late) and 24 (AsyncLocalStorage on AsyncContextFrame); 22
-  # keeps async_hooks' AsyncLocalStorage like npm test's 20, which runs it at full scale.
-  if [ "${version%%.*}" -eq 22 ]; then ignore+=(--ignore 'build/spec/reliability/leak.spec.js'); fi
-  echo "(run once by npm test, not on $version: ${ignore[*]//--ignore /})"
-  NEXTJS_SPEC=${NEXTJS_SPEC:-off} RELIABILITY_SCALE=${RELIABILITY_SCALE:-0.2} "$node_bin" node_modules/mocha/bin/mocha.js "${ignore[@]}" 'build/spec/**/*.spec.js'
+  # The leak spec on 18 only (its heap settles late): npm test's 20 runs it at full scale.
+  if [ "${version%%.*}" -ne 18 ]; then ignore+=(--ignore 'build/spec/reliability/leak.spec.js'); fi
+  echo "(run once by npm test, not on $version: $(printf '%s ' "${ignore[@]}" | sed 's/--ignore //g'))"
+  PACK_LARGE_SPECS=${PACK_LARGE_SPECS:-off} NEXTJS_SPEC=${NEXTJS_SPEC:-off} RELIABILITY_SCALE=${RELIABILITY_SCALE:-0.2} "$node_bin" node_modules/mocha/bin/mocha.js "${ignore[@]}" 'build/spec/**/*.spec.js'
   code=$?
   summary+=("Node.js $version: mocha exited $code")
   if [ "$code" -ne 0 ]; then status=1; fi
