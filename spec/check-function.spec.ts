@@ -14,17 +14,11 @@ import {
   readCommand,
   triggerMethodsVerdict,
 } from '../lib/cli/check/function';
-import type { ServerRecord } from '../lib/cli/check/probe';
 import { Report } from '../lib/cli/check/report';
 import { bootstrapFunction, type FunctionConfig } from '../lib/cli/fc/function-config';
-import type { Verdict } from '../lib/cli/fc/verdict';
+import { line, serverRecord } from './helpers/verdicts';
 
 /** A verdict in one line, as the doctor prints it. */
-function line(verdict: Verdict | undefined): string | undefined {
-  if (verdict === undefined) return undefined;
-  if (!verdict.ok) return `✖ ${verdict.what} — ${verdict.fix}`;
-  return verdict.warning === undefined ? `✔ ${verdict.what}` : `⚠ ${verdict.what} — ${verdict.warning}`;
-}
 
 /** A function of s.yaml: FC 3.0's defaults over a folder, with these settings. */
 function fn(settings: Partial<FunctionConfig> = {}): FunctionConfig {
@@ -209,16 +203,7 @@ describe("fc-runtime check: the function's configuration", () => {
     });
 
     it("warns when the server's own timeouts cut a request the function's timeout allows", () => {
-      const server = (settings: Partial<ServerRecord>): ServerRecord => ({
-        kind: 'server',
-        port: 9000,
-        keepAliveTimeout: 0,
-        requestTimeout: 0,
-        headersTimeout: 0,
-        timeout: 0,
-        maxRequestsPerSocket: 0,
-        ...settings,
-      });
+      const server = serverRecord;
       const long = fn({ timeoutS: 3600 });
       expect(line(functionTimeoutVerdict({ config: long, server: server({ requestTimeout: 1_800_000 }) }))).to.equal(
         "⚠ the server cuts requests before the function's timeout of 3600 s: requestTimeout 1800 s — set the server's requestTimeout and timeout to 0 (serve() and `node -r express-fc-runtime/register` do)",

@@ -4,7 +4,6 @@ import { CHECKS } from '../lib/cli/check/checks';
 import { reservedEnvVerdict, sYamlVerdict } from '../lib/cli/check/config';
 import { connectionVerdict, type ConnectionEvidence } from '../lib/cli/check/connection';
 import { forbiddenHeadersVerdict, headerSizeVerdict, type Answer } from '../lib/cli/check/headers';
-import type { ServerRecord } from '../lib/cli/check/probe';
 import {
   coldStartVerdict,
   hookFailed,
@@ -19,17 +18,13 @@ import { Report } from '../lib/cli/check/report';
 import { BOOTSTRAP_RULES, SPAWN_REFUSALS, type BootstrapFile, type BootstrapVerdict } from '../lib/cli/fc/bootstrap';
 import { bootstrapFunction, type FunctionConfig } from '../lib/cli/fc/function-config';
 import { nodeUse, type NodeUse } from '../lib/cli/fc/node-use';
-import type { Verdict } from '../lib/cli/fc/verdict';
+import { line, serverRecord } from './helpers/verdicts';
 
 const ID = '3f2a6c1e-0d4b-4c55-9a0e-7b1f2d3c4e5f';
 const FC_PATH = 'export PATH=/opt/nodejs20/bin:/var/fc/lang/nodejs20/bin:$PATH';
 const MAJOR = process.versions.node.split('.')[0];
 
 /** A verdict in one line, as the doctor prints it. */
-function line(verdict: Verdict | undefined): string | undefined {
-  if (verdict === undefined) return undefined;
-  return verdict.ok ? `✔ ${verdict.what}` : `✖ ${verdict.what} — ${verdict.fix}`;
-}
 
 /** A readable, executable bootstrap with this text (or these bytes). */
 function bootstrapFile(content: string | Buffer, mode = 0o100755): BootstrapFile {
@@ -53,18 +48,7 @@ function answer(what: string, headers: Answer['headers'] = {}, extra: Partial<An
   return { what, requestId: ID, status: 200, headers, ms: 12.4, ...extra };
 }
 
-function server(settings: Partial<ServerRecord> = {}): ServerRecord {
-  return {
-    kind: 'server',
-    port: 9000,
-    keepAliveTimeout: 0,
-    requestTimeout: 0,
-    headersTimeout: 0,
-    timeout: 0,
-    maxRequestsPerSocket: 0,
-    ...settings,
-  };
-}
+const server = serverRecord;
 
 describe('fc-runtime check: the verdicts', () => {
   describe('nodeUse(bootstrap text)', () => {
