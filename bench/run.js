@@ -8,8 +8,9 @@ const { VARIANTS } = require('./variants');
 const { report } = require('./report');
 const { instructionTable } = require('./instructions');
 const { websocketEcho } = require('./websocket');
+const { sampleStarts } = require('./samples');
 
-const USAGE = `usage: npm run bench [-- --quick] [--rounds N] [--duration S] [--variants a,b] [--skip cold,heap,invoke,websocket] [--instructions]`;
+const USAGE = `usage: npm run bench [-- --quick] [--rounds N] [--duration S] [--variants a,b] [--skip cold,heap,invoke,websocket,samples] [--instructions]`;
 
 function parseArgs(argv) {
   let values;
@@ -219,7 +220,13 @@ async function main(options) {
     // The A/A row means nothing here: two runs of the same variant count the same instructions.
     const variants = options.variants.filter((name) => name !== 'bare-again' && !missing(VARIANTS[name]));
     log(`express-fc-runtime bench: instructions per request under valgrind (${variants.join(', ')})`);
-    const table = await instructionTable({ variants, warm: options.quick ? 300 : 1000, measured: options.quick ? 300 : 1000, log });
+    const table = await instructionTable({
+      variants,
+      warm: options.quick ? 300 : 1000,
+      measured: options.quick ? 300 : 1000,
+      repeat: options.quick ? 1 : 3,
+      log,
+    });
     process.stdout.write(
       `\n## express-fc-runtime bench, ${new Date().toISOString().slice(0, 10)}\n\n${machine()}; ${((Date.now() - started) / 60_000).toFixed(1)} min.\n${table}`,
     );
@@ -235,14 +242,15 @@ async function main(options) {
   } finally {
     for (const server of servers.values()) server.stop();
   }
-  const coldNames = options.variants.filter((name) => ['bare', 'adapter', 'register'].includes(name));
+  const coldNames = options.variants.filter((name) => ['bare', 'adapter', 'register', 'peer'].includes(name));
   const cold = options.skip.includes('cold') ? undefined : (log('cold start'), await coldStarts(options, coldNames));
   // Heap: the variants the ± 5 % target is for (bare Express is a baseline for ratios, not for leaks).
-  const heapNames = coldNames.filter((name) => name !== 'bare');
+  const heapNames = coldNames.filter((name) => name !== 'bare' && name !== 'peer');
   const heap = options.skip.includes('heap') ? undefined : (log('heap'), await heaps(options, heapNames));
   const websocket = options.skip.includes('websocket')
     ? ''
     : (log('websocket echo'), await websocketEcho({ rounds: options.rounds, duration: options.duration * 2, warmup: options.warmup, log }));
+  const samples = options.skip.includes('samples') ? '' : (log('samples'), await sampleStarts({ runs: options.quick ? 3 : 10, log }));
   process.stdout.write(
     report({
       date: new Date().toISOString().slice(0, 10),
@@ -254,7 +262,9 @@ async function main(options) {
       retries,
       cold,
       heap,
-    }) + websocket,
+    }) +
+      websocket +
+      samples,
   );
 }
 

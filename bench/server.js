@@ -141,4 +141,4 @@ async function coldStart(variant) {
   }
 }
 
-module.exports = { Server, coldStart, missing };
+module.exports = { Server, coldStart, missing, freePort };

@@ -13,6 +13,8 @@ const VARIANTS = {
   'bare-again': { label: 'bare Express 5, again (noise)', script: 'bare.js' },
   adapter: { label: 'fcRuntime, everything on', script: 'adapter.js' },
   register: { label: 'node -r register', script: 'register.js', execArgv: ['-r', registerHook], needs: registerHook },
+  // What a team would write by hand with the best libraries: pino-http, AsyncLocalStorage, on-headers.
+  peer: { label: 'hand-written: pino-http + ALS + on-headers', script: 'peer.js' },
   'http-context': { label: 'express-http-context', script: 'http-context.js' },
   rtracer: { label: 'cls-rtracer', script: 'rtracer.js' },
   'cls-hooked': { label: 'cls-hooked middleware', script: 'cls-hooked.js' },
