@@ -125,6 +125,18 @@ describe('log integrity', () => {
       }
     });
 
+    it('writes the Start marker of a request that writes nothing while it is still open (a killed instance still shows it)', async () => {
+      const id = newRequestId();
+      const answered = call(port, { path: '/hold', headers: { 'x-fc-request-id': id } });
+      let open = true;
+      void answered.finally(() => (open = false));
+      await child.waitFor(new RegExp(`^FC Invoke Start RequestId: ${id}$`));
+      expect(open, 'the Start marker came only with the answer').to.equal(true);
+      await call(port, { path: '/release' });
+      expect((await answered).text).to.equal('released');
+      await child.waitFor(new RegExp(`^FC Invoke End RequestId: ${id}$`));
+    });
+
     it("redacts the environment's secret and token by every path", async () => {
       for (const via of paths) {
         const id = newRequestId();
