@@ -3,6 +3,7 @@
 const { spawn, spawnSync } = require('child_process');
 const path = require('path');
 const { VARIANTS } = require('./variants');
+const { median } = require('./report');
 
 const INPROC = path.join(__dirname, 'inproc.js');
 
@@ -67,13 +68,11 @@ const CELLS = [
 const TARGETS = { trivial: 1.1, realistic: 1.04 };
 const PEER = 'peer';
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-
 /**
  * Per request: (instructions for warm + n requests − instructions for warm requests) / n, so that
- * start-up and warm-up cancel out; the median of `repeat` such pairs. Identical code reads up to
- * 3 % apart from one pair to the next (V8 sizes its heap by how fast its collections ran, which
- * valgrind slows unevenly), hence the median.
+ * start-up and warm-up cancel out; the median of `repeat` such pairs: identical code reads up to
+ * 4 % apart from one pair to the next, and neither --predictable-gc-schedule nor
+ * --no-incremental-marking made it steadier.
  */
 async function instructionTable({ variants, warm = 1000, measured = 1000, repeat = 3, log }) {
   if (spawnSync('valgrind', ['--version']).status !== 0) return '\nInstructions per request: valgrind is not installed; skipped.\n';

@@ -7,6 +7,7 @@ const os = require('os');
 const path = require('path');
 const { root } = require('./variants');
 const { freePort } = require('./server');
+const { median } = require('./report');
 
 const SAMPLES = path.join(root, 'samples');
 const CLI = path.join(root, 'dist', 'cli', 'main.js');
@@ -109,12 +110,6 @@ function packSize(sample) {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /** Each sample `runs` times bare and under the runtime, alternating; a Markdown table. */
 async function sampleStarts({ runs, log }) {
   const rows = [];
@@ -138,7 +133,7 @@ async function sampleStarts({ runs, log }) {
     const pack = packSize(sample);
     const row = { sample, bare: times.bare.length ? median(times.bare) : undefined, runtime: median(times.runtime), status, pack };
     log(
-      `  ${sample.name}: bare ${row.bare?.toFixed(0) ?? '–'} ms, runtime ${row.runtime.toFixed(0)} ms, ZIP ${pack.bytes ? (pack.bytes / 2 ** 20).toFixed(2) + ' MB' : pack.error}`,
+      `  ${sample.name}: bare ${row.bare?.toFixed(0) ?? '–'} ms, runtime ${row.runtime.toFixed(0)} ms (${status}), ZIP ${pack.bytes ? (pack.bytes / 2 ** 20).toFixed(2) + ' MB' : pack.error}`,
     );
     rows.push(row);
   }
