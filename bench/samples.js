@@ -2,11 +2,11 @@
 'use strict';
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
-const net = require('net');
+const http = require('http');
 const os = require('os');
 const path = require('path');
 const { root } = require('./variants');
-const { freePort } = require('./server');
+const { freePort, waitForPort } = require('./server');
 const { median } = require('./report');
 
 const SAMPLES = path.join(root, 'samples');
@@ -40,37 +40,16 @@ function sampleCommands() {
   return out;
 }
 
-/**
- * Resolves once `GET /` on the port has a status line back: the first request the site answered.
- * Connection attempts every millisecond until then.
- */
-function firstAnswer(port, child, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
+/** The status line of `GET /` once the port accepts connections: the first request the site answered. */
+async function firstAnswer(port, child) {
+  await waitForPort(port, { child });
   return new Promise((resolve, reject) => {
-    let exited = false;
-    child.once('exit', (code, signal) => {
-      exited = true;
-      reject(new Error(`exited (${signal ?? code}) before answering`));
-    });
-    const attempt = () => {
-      if (exited) return;
-      const socket = net.connect(port, '127.0.0.1');
-      let answer = '';
-      const retry = () => {
-        socket.destroy();
-        if (Date.now() > deadline) return reject(new Error(`no answer on ${port} after ${timeoutMs} ms`));
-        setTimeout(attempt, 1);
-      };
-      socket.once('connect', () => socket.write('GET / HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n'));
-      socket.on('data', (chunk) => {
-        answer += chunk;
-        if (!answer.includes('\r\n')) return;
-        socket.destroy();
-        resolve(answer.slice(0, answer.indexOf('\r\n')));
-      });
-      socket.once('error', retry);
-    };
-    attempt();
+    http
+      .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        res.resume();
+        resolve(`HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage}`);
+      })
+      .once('error', reject);
   });
 }
 

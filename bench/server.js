@@ -141,4 +141,4 @@ async function coldStart(variant) {
   }
 }
 
-module.exports = { Server, coldStart, missing, freePort };
+module.exports = { Server, coldStart, missing, freePort, waitForPort };
